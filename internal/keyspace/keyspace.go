@@ -1,0 +1,507 @@
+// Package keyspace holds the databases: keys, their typed values, expiry
+// and access metadata. It is the single place where data changes, so that
+// every write passes through a mutation point that a running snapshot can
+// intercept (WriteHook).
+//
+// The package never reads the clock, starts goroutines or touches the
+// network: callers pass the current time (Unix milliseconds) in, which keeps
+// expiry deterministic and testable. It is not safe for concurrent use; the
+// server serialises access.
+package keyspace
+
+import (
+	"errors"
+	"hash/maphash"
+	"math/rand/v2"
+)
+
+// Sentinel errors, mapped to Redis reply texts by the command layer.
+var (
+	ErrWrongType  = errors.New("wrong type")
+	ErrNoSuchKey  = errors.New("no such key")
+	ErrDBIndex    = errors.New("db index out of range")
+	ErrSameObject = errors.New("source and destination objects are the same")
+)
+
+// Kind is a value's Redis type.
+type Kind uint8
+
+const (
+	KindString Kind = iota
+	KindList
+	KindSet
+	KindZSet
+	KindHash
+	KindStream
+)
+
+var kindNames = [...]string{"string", "list", "set", "zset", "hash", "stream"}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// Object is a non-string value. Types live in their own packages and
+// implement this to be stored here.
+type Object interface {
+	Kind() Kind
+	// Encoding is what OBJECT ENCODING reports.
+	Encoding() string
+	// Clone returns a deep copy (COPY).
+	Clone() Object
+}
+
+// Entry flags, kept in the top byte of meta.
+const (
+	flagRaw = 1 << 24 // string modified in place (APPEND, SETRANGE): "raw" encoding
+)
+
+const lruMask = 1<<24 - 1
+
+// Entry is one key and its value. Exactly one of Str (string values) and Obj
+// (every other type) is set.
+type Entry struct {
+	next   *Entry
+	Key    string
+	Str    []byte
+	Obj    Object
+	Expire int64  // Unix ms; 0 = no expiry
+	meta   uint32 // LRU clock (seconds, 24 bits) or LFU data, and flags
+	volIdx int32  // index in DB.volatile, -1 when Expire == 0
+}
+
+// Kind reports the entry's type.
+func (e *Entry) Kind() Kind {
+	if e.Obj == nil {
+		return KindString
+	}
+	return e.Obj.Kind()
+}
+
+// IsRaw reports whether a string was modified in place (Redis's "raw").
+func (e *Entry) IsRaw() bool { return e.meta&flagRaw != 0 }
+
+// AccessClock is the LRU clock stamp of the last access, in seconds modulo 2^24.
+func (e *Entry) AccessClock() uint32 { return e.meta & lruMask }
+
+// WriteHook lets a point-in-time snapshot see values before they change.
+type WriteHook interface {
+	// BeforeWrite is called before e's value, expiry or existence changes.
+	BeforeWrite(db *DB, e *Entry)
+	// BeforeFlush is called before every key of db is dropped or swapped.
+	BeforeFlush(db *DB)
+}
+
+// Stats are the keyspace counters INFO reports.
+type Stats struct {
+	ExpiredKeys       int64
+	ExpiredStalePerc  float64
+	ExpiredTimeCapped int64
+	EvictedKeys       int64
+	Hits, Misses      int64
+	Dirty             int64 // changes since the last save
+}
+
+// Keyspace is the set of numbered databases.
+type Keyspace struct {
+	DBs   []*DB
+	Hook  WriteHook
+	Stats Stats
+	// LFU selects LFU instead of LRU access tracking (maxmemory-policy).
+	LFU bool
+	// OnModify, when set, is told of every key change (WATCH, notifications).
+	OnModify func(db *DB, key string)
+	seed     maphash.Seed
+}
+
+// New creates n empty databases.
+func New(n int) *Keyspace {
+	ks := &Keyspace{seed: maphash.MakeSeed()}
+	ks.DBs = make([]*DB, n)
+	for i := range ks.DBs {
+		ks.DBs[i] = &DB{ID: i, ks: ks, dict: newDict(ks.seed)}
+	}
+	return ks
+}
+
+// DB returns database i, or nil when out of range.
+func (ks *Keyspace) DB(i int) *DB {
+	if i < 0 || i >= len(ks.DBs) {
+		return nil
+	}
+	return ks.DBs[i]
+}
+
+// DB is one numbered database.
+type DB struct {
+	ID       int
+	ks       *Keyspace
+	dict     *dict
+	volatile []*Entry // keys with an expiry, for active expire sampling
+	// AvgTTL is a running estimate of the average TTL (ms) for INFO keyspace.
+	AvgTTL int64
+}
+
+// Len is the number of keys, including expired ones not yet reclaimed.
+func (db *DB) Len() int { return db.dict.count }
+
+// Expires is the number of keys with an expiry.
+func (db *DB) Expires() int { return len(db.volatile) }
+
+func lruClock(now int64) uint32 { return uint32(now/1000) & lruMask }
+
+// IdleMillis estimates how long ago e was last accessed.
+func (e *Entry) IdleMillis(now int64) int64 {
+	cur := lruClock(now)
+	last := e.meta & lruMask
+	var d uint32
+	if cur >= last {
+		d = cur - last
+	} else {
+		d = (lruMask - last) + cur
+	}
+	return int64(d) * 1000
+}
+
+func (db *DB) touch(e *Entry, now int64) {
+	if db.ks.LFU {
+		e.meta = e.meta&^lruMask | lfuTouch(e.meta&lruMask, now)
+		return
+	}
+	e.meta = e.meta&^lruMask | lruClock(now)
+}
+
+// expired reports whether e has expired at now, deleting it if so.
+func (db *DB) expireIfNeeded(e *Entry, now int64) bool {
+	if e.Expire == 0 || e.Expire > now {
+		return false
+	}
+	db.deleteEntry(e)
+	db.ks.Stats.ExpiredKeys++
+	return true
+}
+
+// Lookup finds a live key, reclaiming it if expired, and records the access.
+func (db *DB) Lookup(key []byte, now int64) *Entry {
+	e := db.dict.find(key)
+	if e == nil {
+		return nil
+	}
+	if db.expireIfNeeded(e, now) {
+		return nil
+	}
+	db.touch(e, now)
+	return e
+}
+
+// LookupRead is Lookup that also counts a keyspace hit or miss.
+func (db *DB) LookupRead(key []byte, now int64) *Entry {
+	e := db.Lookup(key, now)
+	if e == nil {
+		db.ks.Stats.Misses++
+	} else {
+		db.ks.Stats.Hits++
+	}
+	return e
+}
+
+// Peek finds a live key without recording an access (OBJECT, TYPE-free reads).
+func (db *DB) Peek(key []byte, now int64) *Entry {
+	e := db.dict.find(key)
+	if e == nil || db.expireIfNeeded(e, now) {
+		return nil
+	}
+	return e
+}
+
+// Exists reports whether key is live.
+func (db *DB) Exists(key []byte, now int64) bool { return db.Peek(key, now) != nil }
+
+// WillModify must be called before changing e's value in place (Str bytes or
+// Obj contents). It lets a running snapshot copy the old value first and
+// tracks the change for WATCH and save points.
+func (db *DB) WillModify(e *Entry) {
+	if db.ks.Hook != nil {
+		db.ks.Hook.BeforeWrite(db, e)
+	}
+}
+
+// Modified records that e changed; call after the change.
+func (db *DB) Modified(e *Entry, changes int64) {
+	db.ks.Stats.Dirty += changes
+	if db.ks.OnModify != nil {
+		db.ks.OnModify(db, e.Key)
+	}
+}
+
+// MarkRaw flags a string as modified in place (OBJECT ENCODING "raw").
+func (e *Entry) MarkRaw() { e.meta |= flagRaw }
+
+// SetString stores a string value, replacing whatever key held. keepTTL
+// keeps an existing expiry. The value bytes are copied.
+func (db *DB) SetString(key, val []byte, now int64, keepTTL bool) *Entry {
+	e := db.dict.find(key)
+	if e != nil {
+		db.WillModify(e)
+		e.Str = append(e.Str[:0:0], val...)
+		e.Obj = nil
+		e.meta &^= flagRaw
+		if !keepTTL && e.Expire != 0 {
+			db.removeVolatile(e)
+		}
+		db.touch(e, now)
+		db.Modified(e, 1)
+		return e
+	}
+	e = db.add(string(key), now)
+	e.Str = append([]byte(nil), val...)
+	db.Modified(e, 1)
+	return e
+}
+
+// SetObject stores a non-string value under key, replacing any old value and
+// its expiry.
+func (db *DB) SetObject(key []byte, obj Object, now int64) *Entry {
+	e := db.dict.find(key)
+	if e != nil {
+		db.WillModify(e)
+		e.Str = nil
+		e.Obj = obj
+		e.meta &^= flagRaw
+		if e.Expire != 0 {
+			db.removeVolatile(e)
+		}
+		db.touch(e, now)
+		db.Modified(e, 1)
+		return e
+	}
+	e = db.add(string(key), now)
+	e.Obj = obj
+	db.Modified(e, 1)
+	return e
+}
+
+func (db *DB) add(key string, now int64) *Entry {
+	e := &Entry{Key: key, volIdx: -1}
+	db.touch(e, now)
+	if db.ks.LFU {
+		e.meta = e.meta&^lruMask | lfuInit(now)
+	}
+	db.dict.insert(e)
+	return e
+}
+
+// Delete removes key if it is live; it reports whether it did.
+func (db *DB) Delete(key []byte, now int64) bool {
+	e := db.Peek(key, now)
+	if e == nil {
+		return false
+	}
+	db.deleteEntry(e)
+	db.Modified(e, 1)
+	return true
+}
+
+// DeleteEntry removes an entry already looked up.
+func (db *DB) DeleteEntry(e *Entry) {
+	db.deleteEntry(e)
+	db.Modified(e, 1)
+}
+
+func (db *DB) deleteEntry(e *Entry) {
+	if db.ks.Hook != nil {
+		db.ks.Hook.BeforeWrite(db, e)
+	}
+	if e.Expire != 0 {
+		db.removeVolatile(e)
+	}
+	db.dict.remove(e)
+}
+
+// SetExpire sets or changes e's expiry (Unix ms, > 0).
+func (db *DB) SetExpire(e *Entry, at int64) {
+	db.WillModify(e)
+	if e.Expire == 0 {
+		e.volIdx = int32(len(db.volatile))
+		db.volatile = append(db.volatile, e)
+	}
+	e.Expire = at
+}
+
+// Persist removes e's expiry; it reports whether there was one.
+func (db *DB) Persist(e *Entry) bool {
+	if e.Expire == 0 {
+		return false
+	}
+	db.WillModify(e)
+	db.removeVolatile(e)
+	return true
+}
+
+func (db *DB) removeVolatile(e *Entry) {
+	i := e.volIdx
+	last := len(db.volatile) - 1
+	if i >= 0 && int(i) <= last {
+		moved := db.volatile[last]
+		db.volatile[i] = moved
+		moved.volIdx = i
+		db.volatile[last] = nil
+		db.volatile = db.volatile[:last]
+	}
+	e.volIdx = -1
+	e.Expire = 0
+}
+
+// Flush drops every key and returns how many there were.
+func (db *DB) Flush() int {
+	n := db.dict.count
+	if db.ks.Hook != nil {
+		db.ks.Hook.BeforeFlush(db)
+	}
+	if db.ks.OnModify != nil {
+		db.dict.each(func(e *Entry) bool { db.ks.OnModify(db, e.Key); return true })
+	}
+	db.dict.clear()
+	db.volatile = nil
+	db.AvgTTL = 0
+	return n
+}
+
+// Swap exchanges the contents of two databases (SWAPDB).
+func (ks *Keyspace) Swap(a, b int) {
+	da, dbb := ks.DBs[a], ks.DBs[b]
+	if ks.Hook != nil {
+		ks.Hook.BeforeFlush(da)
+		ks.Hook.BeforeFlush(dbb)
+	}
+	if ks.OnModify != nil {
+		da.dict.each(func(e *Entry) bool { ks.OnModify(da, e.Key); return true })
+		dbb.dict.each(func(e *Entry) bool { ks.OnModify(dbb, e.Key); return true })
+	}
+	da.dict, dbb.dict = dbb.dict, da.dict
+	da.volatile, dbb.volatile = dbb.volatile, da.volatile
+	da.AvgTTL, dbb.AvgTTL = dbb.AvgTTL, da.AvgTTL
+	if ks.OnModify != nil {
+		da.dict.each(func(e *Entry) bool { ks.OnModify(da, e.Key); return true })
+		dbb.dict.each(func(e *Entry) bool { ks.OnModify(dbb, e.Key); return true })
+	}
+}
+
+// Rename moves src's value to dst in db (RENAME); dst is overwritten. The
+// expiry moves with the value.
+func (db *DB) Rename(src *Entry, dstKey []byte, now int64) *Entry {
+	db.Move(src, db, dstKey, now)
+	return db.dict.find(dstKey)
+}
+
+// Move moves e from db to the key dstKey in dst, replacing anything there.
+func (db *DB) Move(e *Entry, dst *DB, dstKey []byte, now int64) {
+	str, obj, exp, meta := e.Str, e.Obj, e.Expire, e.meta
+	if old := dst.dict.find(dstKey); old != nil {
+		dst.deleteEntry(old)
+	}
+	db.deleteEntry(e)
+	db.Modified(e, 1)
+	ne := dst.add(string(dstKey), now)
+	ne.Str, ne.Obj = str, obj
+	ne.meta = meta
+	if exp != 0 {
+		dst.SetExpire(ne, exp)
+	}
+	dst.Modified(ne, 1)
+}
+
+// Copy copies e to dstKey in dst (COPY); the caller checked REPLACE.
+func (db *DB) Copy(e *Entry, dst *DB, dstKey []byte, now int64) {
+	if old := dst.dict.find(dstKey); old != nil {
+		dst.deleteEntry(old)
+	}
+	ne := dst.add(string(dstKey), now)
+	if e.Obj != nil {
+		ne.Obj = e.Obj.Clone()
+	} else {
+		ne.Str = append([]byte(nil), e.Str...)
+		ne.meta |= e.meta & flagRaw
+	}
+	if e.Expire != 0 {
+		dst.SetExpire(ne, e.Expire)
+	}
+	dst.Modified(ne, 1)
+}
+
+// Scan visits one step of a SCAN over db, calling fn for each live key, and
+// returns the next cursor.
+func (db *DB) Scan(cursor uint64, now int64, fn func(e *Entry)) uint64 {
+	var expired []*Entry
+	next := db.dict.scan(cursor, func(e *Entry) {
+		if e.Expire != 0 && e.Expire <= now {
+			expired = append(expired, e)
+			return
+		}
+		fn(e)
+	})
+	for _, e := range expired {
+		db.deleteEntry(e)
+		db.ks.Stats.ExpiredKeys++
+	}
+	return next
+}
+
+// Each visits every live key until fn returns false (KEYS). Expired keys are
+// skipped, not reclaimed.
+func (db *DB) Each(now int64, fn func(e *Entry) bool) {
+	db.dict.each(func(e *Entry) bool {
+		if e.Expire != 0 && e.Expire <= now {
+			return true
+		}
+		return fn(e)
+	})
+}
+
+// RandomKey returns a random live key, or nil. Like Redis it gives up after
+// many expired picks when every key is volatile.
+func (db *DB) RandomKey(now int64) *Entry {
+	for tries := 0; db.dict.count > 0; tries++ {
+		e := db.dict.randomEntry(rand.Uint64)
+		if e.Expire == 0 || e.Expire > now {
+			return e
+		}
+		if tries > 100 && len(db.volatile) == db.dict.count {
+			// All keys are volatile: return an expired one rather than loop,
+			// as Redis does; callers treat it as a key that exists.
+			return e
+		}
+		db.deleteEntry(e)
+		db.ks.Stats.ExpiredKeys++
+	}
+	return nil
+}
+
+// ExpireSample is one round of active expiry for db: it samples up to n keys
+// with an expiry, reclaims the expired ones and returns (sampled, expired)
+// so the caller can decide whether another round is worth it.
+func (db *DB) ExpireSample(now int64, n int) (sampled, expired int) {
+	var ttlSum, ttlN int64
+	for ; sampled < n && len(db.volatile) > 0; sampled++ {
+		e := db.volatile[rand.IntN(len(db.volatile))]
+		if e.Expire <= now {
+			db.deleteEntry(e)
+			db.ks.Stats.ExpiredKeys++
+			expired++
+			continue
+		}
+		ttlSum += e.Expire - now
+		ttlN++
+	}
+	if ttlN > 0 {
+		avg := ttlSum / ttlN
+		if db.AvgTTL == 0 {
+			db.AvgTTL = avg
+		} else {
+			db.AvgTTL = (db.AvgTTL/50)*49 + avg/50
+		}
+	}
+	return sampled, expired
+}
+
+// ClearRaw drops the in-place-modified mark after a string is rebuilt
+// (INCR, INCRBYFLOAT), so OBJECT ENCODING reports int/embstr again.
+func ClearRaw(e *Entry) { e.meta &^= flagRaw }
