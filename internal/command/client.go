@@ -1,0 +1,62 @@
+package command
+
+import (
+	"sync/atomic"
+)
+
+// ReplyMode is CLIENT REPLY's state.
+type ReplyMode uint8
+
+const (
+	ReplyOn ReplyMode = iota
+	ReplyOff
+	ReplySkip     // skip the reply of the next command
+	ReplySkipThis // set while running the command whose reply is skipped
+)
+
+// Client is a connection's state as commands see it. The server owns the
+// connection; every field here is read and written only while the server's
+// command lock is held (the server updates the buffer figures then too).
+type Client struct {
+	ID      int64
+	Name    string
+	LibName string
+	LibVer  string
+	Addr    string // "ip:port" or "/path/to.sock:0"
+	LAddr   string
+	FD      int
+	Unix    bool
+	Created int64 // Unix ms
+	// LastActive is when the client last sent a command (Unix ms).
+	LastActive int64
+	DBIndex    int
+	Proto      int
+	Reply      ReplyMode
+	NoEvict    bool
+	Monitor    bool
+	LastCmd    string
+	User       string
+	Authed     bool
+
+	// CloseAfterReply asks the server to close the connection once the
+	// pending replies are written (QUIT, protocol errors, CLIENT KILL of self).
+	CloseAfterReply bool
+	// Killed is set from other clients (CLIENT KILL) and checked by the
+	// connection's goroutine.
+	Killed atomic.Bool
+
+	// Buffer figures for CLIENT LIST, refreshed by the server.
+	QBuf, QBufFree, ArgvMem, OutBuf, OutMem, TotMem int64
+	Events                                          string
+}
+
+// ClientNameValid reports whether a name is acceptable to CLIENT SETNAME:
+// printable ASCII without spaces.
+func ClientNameValid(name []byte) bool {
+	for _, c := range name {
+		if c < '!' || c > '~' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,118 @@
+package command
+
+import (
+	"strings"
+	"time"
+
+	"github.com/enclavekv/enclavekv/internal/keyspace"
+	"github.com/enclavekv/enclavekv/internal/resp"
+)
+
+// Server is what commands need from the server around them: the client
+// registry and the process. Everything else they reach through the keyspace
+// and State.
+type Server interface {
+	// Clients lists connected clients in ID order.
+	Clients() []*Client
+	// Kill closes c after its current command (itself: after the reply).
+	Kill(c *Client)
+	// Pause stops serving clients' commands until untilMs (Unix ms);
+	// writeOnly pauses only commands that may write.
+	Pause(untilMs int64, writeOnly bool)
+	Unpause()
+	// Monitor turns c into a monitor.
+	Monitor(c *Client)
+	// Shutdown asks the server to stop; it returns an error text when it
+	// refuses (then the client gets it as a reply).
+	Shutdown(opts ShutdownOpts) string
+	// Info returns the server-wide figures INFO prints.
+	Info() ServerInfo
+	// ResetStats zeroes the server's counters (CONFIG RESETSTAT).
+	ResetStats()
+}
+
+// ShutdownOpts are SHUTDOWN's flags.
+type ShutdownOpts struct {
+	Save, NoSave, Now, Force, Abort bool
+}
+
+// Executor runs commands: lookup, arity and permission checks, the handler,
+// and the bookkeeping Redis does around every call (stats, slowlog, monitor).
+type Executor struct {
+	Table *Table
+	KS    *keyspace.Keyspace
+	State *State
+	Srv   Server
+}
+
+// Exec runs one command for client and appends its reply to w. The caller
+// holds the command lock.
+func (x *Executor) Exec(cl *Client, args [][]byte, w *resp.Writer, now int64) {
+	cl.LastActive = now
+	ctx := Ctx{Args: args, W: w, Client: cl, KS: x.KS, Now: now, Srv: x.Srv, Table: x.Table, St: x.State}
+	skipped := false
+	mark := len(w.Buf)
+	switch cl.Reply {
+	case ReplySkip:
+		cl.Reply = ReplySkipThis
+	}
+	cmd, errMsg := x.Table.Resolve(args)
+	if cmd == nil {
+		ctx.Error(errMsg)
+		x.State.Stats.Rejected.Add(1)
+		x.finishReply(cl, w, mark, skipped)
+		return
+	}
+	ctx.Cmd = cmd
+	if cmd.Flags&Protected != 0 && !x.State.DebugAllowed(cl) {
+		ctx.Error(ErrDebugDisabled)
+		cmd.Stats.Rejected.Add(1)
+		x.finishReply(cl, w, mark, skipped)
+		return
+	}
+	ctx.DB = x.KS.DBs[cl.DBIndex]
+	start := time.Now()
+	if cmd.Flags&(SkipMonitor|Admin) == 0 {
+		x.State.feedMonitors(cl, args, start.UnixMicro())
+	}
+	cmd.Handler(&ctx)
+	dur := time.Since(start)
+	us := dur.Microseconds()
+	cmd.Stats.Calls.Add(1)
+	cmd.Stats.Usec.Add(us)
+	if ctx.errored {
+		cmd.Stats.Failed.Add(1)
+	}
+	x.State.Stats.Commands.Add(1)
+	if cmd.Flags&SkipSlowlog == 0 {
+		x.State.Slowlog.Observe(cl, args, now, us)
+	}
+	x.State.Latency.Observe("command", now, dur)
+	cl.LastCmd = cmd.Name
+	x.finishReply(cl, w, mark, skipped)
+}
+
+func (x *Executor) finishReply(cl *Client, w *resp.Writer, mark int, _ bool) {
+	switch cl.Reply {
+	case ReplyOff:
+		w.Buf = w.Buf[:mark]
+	case ReplySkipThis:
+		w.Buf = w.Buf[:mark]
+		cl.Reply = ReplyOn
+	}
+}
+
+// errorCode is the first word of an error reply, as INFO errorstats keys it.
+func errorCode(msg string) string {
+	if i := strings.IndexByte(msg, ' '); i >= 0 {
+		return msg[:i]
+	}
+	return msg
+}
+
+// MayWrite reports whether args names a command that CLIENT PAUSE WRITE
+// holds back: writes and commands that may replicate.
+func (x *Executor) MayWrite(args [][]byte) bool {
+	cmd, _ := x.Table.Resolve(args)
+	return cmd != nil && cmd.Flags&(Write|MayReplicate) != 0
+}

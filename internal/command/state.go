@@ -1,0 +1,91 @@
+package command
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/enclavekv/enclavekv/internal/config"
+)
+
+// State is the server-wide state that commands manage themselves: config,
+// counters, the slow log, latency samples and monitors. It is shared by all
+// connections and guarded by the server's command lock unless a field says
+// otherwise.
+type State struct {
+	Config  *config.Config
+	Stats   Stats
+	Slowlog *Slowlog
+	Latency *Latency
+
+	errMu     sync.Mutex
+	errCounts map[string]int64
+
+	monitors []*MonitorSink
+
+	// ActiveExpireOff is DEBUG SET-ACTIVE-EXPIRE 0: the background expiry
+	// cycle pauses (lazy expiry on access still happens).
+	ActiveExpireOff atomic.Bool
+}
+
+// Stats are server-wide counters kept by the command layer.
+type Stats struct {
+	Commands atomic.Int64 // total_commands_processed
+	Rejected atomic.Int64 // rejected calls of unknown commands
+	Errors   atomic.Int64 // total_error_replies
+}
+
+// NewState creates the command layer's shared state.
+func NewState(cfg *config.Config) *State {
+	return &State{
+		Config:    cfg,
+		Slowlog:   NewSlowlog(cfg),
+		Latency:   NewLatency(cfg),
+		errCounts: make(map[string]int64),
+	}
+}
+
+// CountError records an error reply under its code (INFO errorstats).
+func (s *State) CountError(msg string) {
+	s.Stats.Errors.Add(1)
+	code := errorCode(msg)
+	s.errMu.Lock()
+	if len(s.errCounts) < 128 || s.errCounts[code] > 0 {
+		s.errCounts[code]++
+	}
+	s.errMu.Unlock()
+}
+
+// ErrorCounts returns a copy of the per-code error counters.
+func (s *State) ErrorCounts() map[string]int64 {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	out := make(map[string]int64, len(s.errCounts))
+	for k, v := range s.errCounts {
+		out[k] = v
+	}
+	return out
+}
+
+// ResetErrors zeroes the error counters (CONFIG RESETSTAT).
+func (s *State) ResetErrors() {
+	s.errMu.Lock()
+	s.errCounts = make(map[string]int64)
+	s.errMu.Unlock()
+	s.Stats.Errors.Store(0)
+}
+
+// DebugAllowed applies enable-debug-command: "yes", or "local" from a
+// loopback or unix-socket client.
+func (s *State) DebugAllowed(cl *Client) bool {
+	switch s.Config.String("enable-debug-command") {
+	case "yes":
+		return true
+	case "local":
+		return cl.Unix || isLoopbackAddr(cl.Addr)
+	}
+	return false
+}
+
+func isLoopbackAddr(addr string) bool {
+	return len(addr) >= 10 && addr[:10] == "127.0.0.1:" || len(addr) >= 5 && addr[:5] == "[::1]"
+}
