@@ -1,0 +1,119 @@
+// Command enclavekv-server runs the enclavekv key-value server. It takes the
+// same command line as redis-server: an optional config file followed by
+// --option value overrides. This file only wires the pieces together.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"syscall"
+
+	"github.com/enclavekv/enclavekv/internal/config"
+	"github.com/enclavekv/enclavekv/internal/server"
+)
+
+const usage = `Usage: ./enclavekv-server [/path/to/redis.conf] [options] [-]
+       ./enclavekv-server - (read config from stdin)
+       ./enclavekv-server -v or --version
+       ./enclavekv-server -h or --help
+
+Examples:
+       ./enclavekv-server (run the server with default conf)
+       ./enclavekv-server /etc/redis/6379.conf
+       ./enclavekv-server --port 7777
+       ./enclavekv-server /etc/myredis.conf --loglevel verbose -
+       ./enclavekv-server /etc/myredis.conf --loglevel verbose
+
+enclavekv speaks the Redis protocol and accepts redis-server's options.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 1 {
+		switch args[0] {
+		case "-v", "--version":
+			fmt.Fprintf(stdout, "enclavekv server v=%s redis_version=%s sha=00000000:0 malloc=go bits=64 build=%s\n",
+				server.Version, server.RedisVersion, runtime.Version())
+			return 0
+		case "-h", "--help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+	}
+	log := server.NewLogger(stdout)
+	log.SetRole('C')
+	log.Warning("oO0OoO0OoO0Oo enclavekv is starting oO0OoO0OoO0Oo")
+	log.Warning(fmt.Sprintf("enclavekv version=%s, redis_version=%s, bits=64, pid=%d, just started",
+		server.Version, server.RedisVersion, os.Getpid()))
+	cfg, err := config.Parse(args, stdin)
+	if err != nil {
+		var fe *config.FileError
+		if errors.As(err, &fe) {
+			fmt.Fprint(stderr, fe.Error())
+		} else {
+			fmt.Fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n%v\n", server.RedisVersion, err)
+		}
+		return 1
+	}
+	if len(args) == 0 {
+		log.Warning("Warning: no config file specified, using the default config. In order to specify a config file use ./enclavekv-server /path/to/redis.conf")
+	} else {
+		log.Warning("Configuration loaded")
+	}
+	if err := log.SetLevel(cfg.String("loglevel")); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if path := cfg.String("logfile"); path != "" {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "Can't open the log file: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		log.SetOutput(f)
+	}
+	log.SetRole('M')
+
+	srv := server.New(cfg, log)
+	if err := srv.Listen(); err != nil {
+		log.Warning(err.Error())
+		return 1
+	}
+	log.Notice(fmt.Sprintf("Running mode=standalone, port=%d.", cfg.Int("port")))
+	if path := cfg.String("pidfile"); path != "" {
+		if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			log.Warning("Failed to write PID file: " + err.Error())
+		} else {
+			defer os.Remove(path)
+		}
+	}
+	log.Notice("Server initialized")
+
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		select {
+		case sig := <-sigs:
+			if sig == syscall.SIGINT {
+				log.Warning("Received SIGINT scheduling shutdown...")
+			} else {
+				log.Warning("Received SIGTERM scheduling shutdown...")
+			}
+			srv.Close()
+		case <-srv.Done():
+		}
+	}()
+	srv.Serve()
+	srv.Close()
+	log.Warning("enclavekv is now ready to exit, bye bye...")
+	return 0
+}

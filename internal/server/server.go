@@ -1,0 +1,553 @@
+// Package server accepts connections and runs clients' commands against the
+// keyspace: listeners (TCP and unix socket), one goroutine per connection,
+// pipelined batches answered with one write, the client registry, client
+// pauses, MONITOR feeds and the background expiry cycle.
+//
+// Every command runs while holding one lock, so each command is atomic and
+// the history is serialisable. A connection takes the lock once per batch
+// of pipelined requests, not once per request.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/enclavekv/enclavekv/internal/command"
+	"github.com/enclavekv/enclavekv/internal/config"
+	"github.com/enclavekv/enclavekv/internal/keyspace"
+)
+
+// Version is enclavekv's own version; RedisVersion the protocol it speaks.
+const (
+	Version      = "0.1.0"
+	RedisVersion = "7.0.15"
+)
+
+// Server is one running enclavekv instance.
+type Server struct {
+	cfg  *config.Config
+	log  *Logger
+	ks   *keyspace.Keyspace
+	exec *command.Executor
+	st   *command.State
+
+	mu sync.Mutex // the command lock: held while any command runs
+
+	listeners []net.Listener
+	unixPath  string
+
+	clientsMu sync.Mutex
+	clients   map[int64]*conn
+	nextID    atomic.Int64
+
+	pauseUntil     int64 // Unix ms, guarded by mu
+	pauseWriteOnly bool
+	unpaused       chan struct{} // closed when a pause ends, guarded by mu
+
+	maxClients atomic.Int64
+	timeoutSec atomic.Int64
+
+	stats struct {
+		connections, rejected, netIn, netOut atomic.Int64
+	}
+	ops opsMeter
+
+	start   time.Time
+	runID   string
+	done    chan struct{}
+	stopped sync.Once
+	wg      sync.WaitGroup
+
+	// ShutdownHook is called (without the command lock) when a SHUTDOWN or
+	// signal stops the server; persistence will hang its final save here.
+	ShutdownHook func(opts command.ShutdownOpts) error
+}
+
+// New prepares a server from its configuration; Serve starts it.
+func New(cfg *config.Config, log *Logger) *Server {
+	s := &Server{
+		cfg:     cfg,
+		log:     log,
+		clients: make(map[int64]*conn),
+		start:   time.Now(),
+		done:    make(chan struct{}),
+	}
+	var id [20]byte
+	_, _ = rand.Read(id[:])
+	s.runID = hex.EncodeToString(id[:])
+	s.ks = keyspace.New(int(cfg.Int("databases")))
+	s.st = command.NewState(cfg)
+	s.exec = &command.Executor{Table: command.NewTable(), KS: s.ks, State: s.st, Srv: s}
+	s.maxClients.Store(cfg.Int("maxclients"))
+	s.timeoutSec.Store(cfg.Int("timeout"))
+	s.watchConfig()
+	return s
+}
+
+// Keyspace exposes the data for wiring persistence in cmd/.
+func (s *Server) Keyspace() *keyspace.Keyspace { return s.ks }
+
+// Lock and Unlock take the command lock for code outside the connection
+// loop (persistence, tests).
+func (s *Server) Lock()   { s.mu.Lock() }
+func (s *Server) Unlock() { s.mu.Unlock() }
+
+func (s *Server) watchConfig() {
+	s.cfg.OnChange("maxclients", func(c *config.Config) error {
+		s.maxClients.Store(c.Int("maxclients"))
+		return nil
+	})
+	s.cfg.OnChange("timeout", func(c *config.Config) error {
+		s.timeoutSec.Store(c.Int("timeout"))
+		return nil
+	})
+	s.cfg.OnChange("loglevel", func(c *config.Config) error {
+		return s.log.SetLevel(c.String("loglevel"))
+	})
+	s.cfg.OnChange("slowlog-log-slower-than", func(c *config.Config) error {
+		s.st.Slowlog.Configure(c.Int("slowlog-log-slower-than"), c.Int("slowlog-max-len"))
+		return nil
+	})
+	s.cfg.OnChange("slowlog-max-len", func(c *config.Config) error {
+		s.st.Slowlog.Configure(c.Int("slowlog-log-slower-than"), c.Int("slowlog-max-len"))
+		return nil
+	})
+	s.cfg.OnChange("latency-monitor-threshold", func(c *config.Config) error {
+		s.st.Latency.SetThreshold(c.Int("latency-monitor-threshold"))
+		return nil
+	})
+	s.cfg.OnChange("maxmemory-policy", func(c *config.Config) error {
+		s.ks.LFU = strings.Contains(c.String("maxmemory-policy"), "lfu")
+		return nil
+	})
+	s.ks.LFU = strings.Contains(s.cfg.String("maxmemory-policy"), "lfu")
+}
+
+// Listen opens the TCP and unix listeners the config asks for. Bind
+// addresses prefixed with '-' are optional: failing to bind them (e.g. no
+// IPv6) is not an error, as in Redis.
+func (s *Server) Listen() error {
+	port := s.cfg.Int("port")
+	if port != 0 {
+		bound := 0
+		for _, addr := range s.cfg.Strings("bind") {
+			optional := strings.HasPrefix(addr, "-")
+			addr = strings.TrimPrefix(addr, "-")
+			if addr == "*" {
+				addr = "0.0.0.0"
+			}
+			if addr == "::*" {
+				addr = "::"
+			}
+			ln, err := listenTCP(addr, port)
+			if err != nil {
+				if optional && isAddrUnavailable(err) {
+					s.log.Warning(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %v", addr, port, err))
+					continue
+				}
+				return fmt.Errorf("Failed listening on port %d (tcp), aborting: %w", port, err)
+			}
+			s.listeners = append(s.listeners, ln)
+			bound++
+		}
+		if bound == 0 {
+			return fmt.Errorf("Failed listening on port %d (tcp), aborting: no bind address could be used", port)
+		}
+	}
+	if path := s.cfg.String("unixsocket"); path != "" {
+		_ = os.Remove(path)
+		ln, err := net.Listen("unix", path)
+		if err != nil {
+			return fmt.Errorf("Failed opening Unix socket: %w", err)
+		}
+		if perm := s.cfg.Int("unixsocketperm"); perm != 0 {
+			if err := os.Chmod(path, os.FileMode(perm)); err != nil {
+				ln.Close()
+				return fmt.Errorf("Failed setting permissions on Unix socket %s: %w", path, err)
+			}
+		}
+		s.unixPath = path
+		s.listeners = append(s.listeners, ln)
+	}
+	if len(s.listeners) == 0 {
+		s.log.Warning("Configured to not listen anywhere, exiting.")
+		return errors.New("Configured to not listen anywhere, exiting.")
+	}
+	return nil
+}
+
+// listenTCP listens on one address. IPv6 sockets are v6-only, as Redis
+// makes them, so "* -::*" can bind 0.0.0.0 and :: on the same port.
+func listenTCP(addr string, port int64) (net.Listener, error) {
+	lc := net.ListenConfig{}
+	network := "tcp"
+	if ip := net.ParseIP(addr); ip != nil && ip.To4() != nil {
+		network = "tcp4"
+	} else if ip != nil {
+		network = "tcp6"
+		lc.Control = func(network, address string, c syscall.RawConn) error {
+			var serr error
+			err := c.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, 1)
+			})
+			if err != nil {
+				return err
+			}
+			return serr
+		}
+	}
+	return lc.Listen(context.Background(), network, net.JoinHostPort(addr, strconv.FormatInt(port, 10)))
+}
+
+func isAddrUnavailable(err error) bool {
+	return errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EAFNOSUPPORT) || errors.Is(err, syscall.EPROTONOSUPPORT)
+}
+
+// Addrs returns the addresses actually listened on.
+func (s *Server) Addrs() []net.Addr {
+	out := make([]net.Addr, len(s.listeners))
+	for i, ln := range s.listeners {
+		out[i] = ln.Addr()
+	}
+	return out
+}
+
+// Serve accepts connections until Close. It logs the ready lines first.
+func (s *Server) Serve() {
+	for _, ln := range s.listeners {
+		if _, ok := ln.(*net.UnixListener); ok {
+			s.log.Notice("Ready to accept connections unix")
+		} else {
+			s.log.Notice("Ready to accept connections tcp")
+		}
+	}
+	s.wg.Add(1)
+	go s.cron()
+	for _, ln := range s.listeners {
+		s.wg.Add(1)
+		go s.acceptLoop(ln)
+	}
+	<-s.done
+}
+
+// Done is closed when the server stops.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+func (s *Server) acceptLoop(ln net.Listener) {
+	defer s.wg.Done()
+	_, isUnix := ln.(*net.UnixListener)
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-s.done:
+				return
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			s.log.Warning("Accepting client connection: " + err.Error())
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		s.stats.connections.Add(1)
+		s.clientsMu.Lock()
+		n := int64(len(s.clients))
+		s.clientsMu.Unlock()
+		if n >= s.maxClients.Load() {
+			s.stats.rejected.Add(1)
+			_, _ = nc.Write([]byte("-" + command.ErrMaxClients + "\r\n"))
+			nc.Close()
+			continue
+		}
+		if tc, ok := nc.(*net.TCPConn); ok {
+			_ = tc.SetNoDelay(true)
+			if ka := s.cfg.Int("tcp-keepalive"); ka > 0 {
+				_ = tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: time.Duration(ka) * time.Second, Interval: time.Duration(ka) * time.Second / 3, Count: 3})
+			}
+		}
+		c := s.newConn(nc, isUnix)
+		s.wg.Add(1)
+		go c.serve()
+	}
+}
+
+// Close stops accepting, disconnects every client and waits for them.
+func (s *Server) Close() {
+	s.stopped.Do(func() {
+		close(s.done)
+		for _, ln := range s.listeners {
+			ln.Close()
+		}
+		s.clientsMu.Lock()
+		for _, c := range s.clients {
+			c.nc.Close()
+		}
+		s.clientsMu.Unlock()
+		if s.unixPath != "" {
+			_ = os.Remove(s.unixPath)
+		}
+	})
+	s.wg.Wait()
+}
+
+// cron runs the periodic work: active expiry and the ops meter.
+func (s *Server) cron() {
+	defer s.wg.Done()
+	hz := s.cfg.Int("hz")
+	if hz <= 0 {
+		hz = 10
+	}
+	tick := time.NewTicker(time.Second / time.Duration(hz))
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-tick.C:
+		}
+		s.activeExpire(time.Second / time.Duration(hz))
+		s.ops.sample(s.st.Stats.Commands.Load(), s.stats.netIn.Load(), s.stats.netOut.Load())
+		s.checkPauseEnd()
+	}
+}
+
+// activeExpire reclaims expired keys that no client touches, spending at
+// most 25% of each tick (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC). It
+// releases the command lock between small batches so clients keep running.
+func (s *Server) activeExpire(period time.Duration) {
+	if s.st.ActiveExpireOff.Load() {
+		return
+	}
+	budget := period / 4
+	start := time.Now()
+	const perRound = 20
+	for _, db := range s.ks.DBs {
+		for {
+			s.mu.Lock()
+			now := time.Now().UnixMilli()
+			sampled, expired := db.ExpireSample(now, perRound)
+			s.mu.Unlock()
+			// Keep going while more than 10% of sampled keys were expired.
+			if sampled == 0 || expired*10 <= sampled {
+				break
+			}
+			if time.Since(start) > budget {
+				return
+			}
+		}
+	}
+}
+
+// CountError is not used: errors are counted by the command layer.
+
+// Clients lists connected clients in ID order (command.Server).
+func (s *Server) Clients() []*command.Client {
+	s.clientsMu.Lock()
+	out := make([]*command.Client, 0, len(s.clients))
+	for _, c := range s.clients {
+		out = append(out, &c.cl)
+	}
+	s.clientsMu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Kill disconnects a client (command.Server).
+func (s *Server) Kill(cl *command.Client) {
+	s.clientsMu.Lock()
+	c := s.clients[cl.ID]
+	s.clientsMu.Unlock()
+	if c == nil {
+		return
+	}
+	cl.Killed.Store(true)
+	if c.running {
+		// The client is killing itself: close after its reply is written.
+		cl.CloseAfterReply = true
+		return
+	}
+	c.nc.Close()
+}
+
+// Pause implements CLIENT PAUSE; called with the command lock held.
+func (s *Server) Pause(untilMs int64, writeOnly bool) {
+	if s.pauseUntil == 0 || s.unpaused == nil {
+		s.unpaused = make(chan struct{})
+		s.pauseWriteOnly = writeOnly
+	} else if !writeOnly {
+		// A pause of everything overrides a write pause, never the reverse.
+		s.pauseWriteOnly = false
+	}
+	if untilMs > s.pauseUntil {
+		s.pauseUntil = untilMs
+	}
+}
+
+// Unpause implements CLIENT UNPAUSE; called with the command lock held.
+func (s *Server) Unpause() {
+	s.pauseUntil = 0
+	if s.unpaused != nil {
+		close(s.unpaused)
+		s.unpaused = nil
+	}
+}
+
+func (s *Server) checkPauseEnd() {
+	s.mu.Lock()
+	if s.pauseUntil != 0 && time.Now().UnixMilli() >= s.pauseUntil {
+		s.Unpause()
+	}
+	s.mu.Unlock()
+}
+
+// Monitor turns cl's connection into a MONITOR feed.
+func (s *Server) Monitor(cl *command.Client) {
+	s.clientsMu.Lock()
+	c := s.clients[cl.ID]
+	s.clientsMu.Unlock()
+	if c == nil || cl.Monitor {
+		return
+	}
+	cl.Monitor = true
+	c.startMonitor()
+	s.st.AddMonitor(&command.MonitorSink{Client: cl, Send: c.sendMonitor})
+}
+
+// Shutdown stops the server (SHUTDOWN).
+func (s *Server) Shutdown(opts command.ShutdownOpts) string {
+	if opts.Abort {
+		return "ERR No shutdown in progress."
+	}
+	if s.ShutdownHook != nil {
+		if err := s.ShutdownHook(opts); err != nil && !opts.Force {
+			return "ERR Errors trying to SHUTDOWN. Check logs."
+		}
+	}
+	s.log.Warning("User requested shutdown...")
+	go s.Close()
+	return ""
+}
+
+// Info reports server-wide figures (command.Server).
+func (s *Server) Info() command.ServerInfo {
+	exe, _ := os.Executable()
+	s.clientsMu.Lock()
+	n := len(s.clients)
+	var maxIn, maxOut int64
+	for _, c := range s.clients {
+		if v := c.cl.QBuf; v > maxIn {
+			maxIn = v
+		}
+		if v := c.cl.OutMem; v > maxOut {
+			maxOut = v
+		}
+	}
+	s.clientsMu.Unlock()
+	port := 0
+	for _, ln := range s.listeners {
+		if a, ok := ln.Addr().(*net.TCPAddr); ok {
+			port = a.Port
+			break
+		}
+	}
+	ops, in, out := s.ops.rates()
+	return command.ServerInfo{
+		Version:                 Version,
+		RedisVersion:            RedisVersion,
+		Mode:                    "standalone",
+		Pid:                     os.Getpid(),
+		RunID:                   s.runID,
+		TCPPort:                 port,
+		StartMs:                 s.start.UnixMilli(),
+		Executable:              exe,
+		ConfigFile:              s.cfg.File(),
+		Hz:                      int(s.cfg.Int("hz")),
+		ConnectedClients:        n,
+		MaxClients:              int(s.maxClients.Load()),
+		TotalConnections:        s.stats.connections.Load(),
+		RejectedConnections:     s.stats.rejected.Load(),
+		NetInputBytes:           s.stats.netIn.Load(),
+		NetOutputBytes:          s.stats.netOut.Load(),
+		ClientRecentMaxInput:    maxIn,
+		ClientRecentMaxOutput:   maxOut,
+		PausedUntilMs:           s.pauseUntil,
+		PauseWriteOnly:          s.pauseWriteOnly,
+		InstantaneousOps:        ops,
+		InstantaneousInputKbps:  in,
+		InstantaneousOutputKbps: out,
+	}
+}
+
+// ResetStats zeroes the server's counters (CONFIG RESETSTAT).
+func (s *Server) ResetStats() {
+	s.stats.connections.Store(0)
+	s.stats.rejected.Store(0)
+	s.stats.netIn.Store(0)
+	s.stats.netOut.Store(0)
+}
+
+// opsMeter computes instantaneous_ops_per_sec and the kbps figures the way
+// Redis does: a rolling average over the last 16 samples.
+type opsMeter struct {
+	mu                       sync.Mutex
+	lastT                    time.Time
+	lastOps, lastIn, lastOut int64
+	ops, in, out             [16]float64
+	idx                      int
+}
+
+func (m *opsMeter) sample(ops, in, out int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	if !m.lastT.IsZero() {
+		dt := now.Sub(m.lastT).Seconds()
+		if dt > 0 {
+			m.ops[m.idx] = float64(ops-m.lastOps) / dt
+			m.in[m.idx] = float64(in-m.lastIn) / dt / 1024
+			m.out[m.idx] = float64(out-m.lastOut) / dt / 1024
+			m.idx = (m.idx + 1) % len(m.ops)
+		}
+	}
+	m.lastT, m.lastOps, m.lastIn, m.lastOut = now, ops, in, out
+}
+
+func (m *opsMeter) rates() (int64, float64, float64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var o, i, w float64
+	for k := range m.ops {
+		o += m.ops[k]
+		i += m.in[k]
+		w += m.out[k]
+	}
+	n := float64(len(m.ops))
+	return int64(o / n), i / n, w / n
+}
+
+// MemStats is read for INFO memory; kept here so the command layer does not
+// stop the world more than needed.
+func MemStats() runtime.MemStats {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms
+}
+
+var _ io.Closer = (*net.TCPConn)(nil)
