@@ -8,9 +8,8 @@ import (
 	"time"
 )
 
-// One client's writes are seen by another, and a write by one client
-// aborts another client's WATCHed transaction.
-func TestDiffTwoClientsWatch(t *testing.T) {
+// One client's writes are seen by another, in the other's selected database.
+func TestDiffTwoClientsShareData(t *testing.T) {
 	diffFlushAll(t)
 	a, b := newConnPair(t), newConnPair(t)
 
@@ -18,44 +17,30 @@ func TestDiffTwoClientsWatch(t *testing.T) {
 	diffDo(t, b, "GET", "shared")
 	diffDo(t, b, "APPEND", "shared", "+b")
 	diffDo(t, a, "GET", "shared")
-
-	diffDo(t, a, "WATCH", "shared")
-	diffDo(t, b, "SET", "shared", "changed-by-b")
-	diffDo(t, a, "MULTI")
-	diffDo(t, a, "SET", "shared", "from-a-tx")
-	diffDo(t, a, "EXEC") // *-1: the transaction was aborted
+	diffDo(t, b, "SELECT", "3")
+	diffDo(t, b, "SET", "shared", "db3")
 	diffDo(t, a, "GET", "shared")
-
-	// Without interference the transaction runs.
-	diffDo(t, a, "WATCH", "shared")
-	diffDo(t, a, "MULTI")
-	diffDo(t, a, "INCR", "counter")
-	diffDo(t, a, "EXEC")
-	diffDo(t, b, "GET", "counter")
+	diffDo(t, a, "SELECT", "3")
+	diffDo(t, a, "GET", "shared")
 }
 
-// PUBLISH by one client is delivered to a subscribed client, in RESP2 and
-// as a RESP3 push message.
-func TestDiffTwoClientsPubSub(t *testing.T) {
+// CLIENT PAUSE WRITE holds another client's write until the pause ends,
+// while reads still run; both servers answer the held write afterwards.
+func TestDiffTwoClientsPause(t *testing.T) {
 	diffFlushAll(t)
-	sub, pub, sub3 := newConnPair(t), newConnPair(t), newConnPair(t)
+	a, b := newConnPair(t), newConnPair(t)
 
-	diffDo(t, sub, "SUBSCRIBE", "news", "sport") // first reply...
-	diffRead(t, sub)                             // ...and the second one
-	diffDoMode(t, sub3, "~any", "HELLO", "3")
-	diffDo(t, sub3, "SUBSCRIBE", "news")
-
-	diffDo(t, pub, "PUBLISH", "news", "hello") // :2
-	diffRead(t, sub)                           // *3 message news hello
-	diffRead(t, sub3)                          // >3 message news hello
-	diffDo(t, pub, "PUBLISH", "nobody", "x")   // :0
-	diffNoReply(t, sub, 100*time.Millisecond)
-
-	diffDo(t, sub, "PING") // allowed in subscribed mode: *2 pong ""
-	diffDo(t, sub, "GET", "k")
-	// Name the channels: a bare UNSUBSCRIBE replies in hash-table order.
-	diffDo(t, sub, "UNSUBSCRIBE", "news", "sport")
-	diffRead(t, sub)
+	diffDo(t, a, "CLIENT", "PAUSE", "400", "WRITE")
+	start := time.Now()
+	diffDo(t, b, "GET", "k") // reads are not paused
+	diffDo(t, b, "SET", "k", "v")
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Errorf("a write during CLIENT PAUSE WRITE was answered after %v; want it held until the pause ends", d)
+	}
+	diffDo(t, a, "GET", "k")
+	diffDo(t, a, "CLIENT", "PAUSE", "10000")
+	diffDo(t, a, "CLIENT", "UNPAUSE")
+	diffDo(t, b, "INCR", "n")
 }
 
 // One client kills another; the victim's connection is closed.

@@ -501,6 +501,11 @@ func clientKillCmd(c *Ctx) {
 		case eqFold(opt, "laddr"):
 			laddr = string(val)
 		case eqFold(opt, "user"):
+			// Until ACLs exist the only user is "default".
+			if string(val) != "default" {
+				c.Errorf("ERR No such user '%s'", cstr(val))
+				return
+			}
 			user = string(val)
 		case eqFold(opt, "skipme"):
 			switch {

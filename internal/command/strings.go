@@ -470,7 +470,16 @@ func parseLongDouble(f *big.Float, b []byte) bool {
 		return true
 	}
 	f.SetMode(big.ToNearestEven)
-	if _, _, err := f.Parse(s, 10); err != nil {
+	// strtold also reads hexadecimal ("0x10", "0x1.8p1"); base 0 gives us
+	// that, but it would also take Go-only forms (0b, 0o, '_') that C rejects.
+	base := 10
+	if u := strings.TrimLeft(s, "+-"); len(u) > 1 && u[0] == '0' && (u[1] == 'x' || u[1] == 'X') && len(s)-len(u) <= 1 {
+		if strings.IndexByte(s, '_') >= 0 {
+			return false
+		}
+		base = 0
+	}
+	if _, _, err := f.Parse(s, base); err != nil {
 		return false
 	}
 	if f.IsInf() || f.MantExp(nil) > longDoubleMaxExp {

@@ -178,6 +178,10 @@ func (rd *Reader) inlineRequest() ([][]byte, error) {
 		line = line[:len(line)-1]
 	}
 	rd.r += nl + 1
+	// Redis splits the line as a C string: a NUL byte ends it.
+	if z := bytes.IndexByte(line, 0); z >= 0 {
+		line = line[:z]
+	}
 	args, ok := rd.splitInline(line)
 	if !ok {
 		return nil, errUnbalancedQuot
