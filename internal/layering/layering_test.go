@@ -1,0 +1,73 @@
+package layering
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const mod = "github.com/enclavekv/enclavekv/"
+
+// deps lists the project packages pkg imports, directly or not.
+func deps(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", mod+pkg).Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", pkg, err)
+	}
+	var own []string
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, mod) && p != mod+pkg {
+			own = append(own, strings.TrimPrefix(p, mod))
+		}
+	}
+	return own
+}
+
+func TestImportRules(t *testing.T) {
+	tests := []struct {
+		pkg     string
+		allowed []string // project packages pkg may depend on
+	}{
+		// Leaves import nothing of ours.
+		{"internal/resp", nil},
+		{"internal/glob", nil},
+		{"internal/keyspace", nil},
+		{"internal/config", []string{"internal/glob"}},
+		// Commands sit on the keyspace and the protocol writer, never on the server.
+		{"internal/command", []string{"internal/keyspace", "internal/resp", "internal/config", "internal/glob"}},
+		{"internal/server", []string{"internal/command", "internal/keyspace", "internal/resp", "internal/config", "internal/glob"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pkg, func(t *testing.T) {
+			ok := map[string]bool{}
+			for _, a := range tt.allowed {
+				ok[a] = true
+			}
+			for _, d := range deps(t, tt.pkg) {
+				if !ok[d] {
+					t.Errorf("%s depends on %s, which the design forbids", tt.pkg, d)
+				}
+			}
+		})
+	}
+}
+
+// Only binaries under cmd/ wire the server.
+func TestOnlyCmdImportsServer(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, mod+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], mod+"cmd/") {
+			continue
+		}
+		for _, imp := range f[1:] {
+			if imp == mod+"internal/server" {
+				t.Errorf("%s imports internal/server; only cmd/* may", f[0])
+			}
+		}
+	}
+}
