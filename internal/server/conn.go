@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"net"
-	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -107,6 +106,8 @@ func (c *conn) serve() {
 func (c *conn) runBatch() bool {
 	s := c.s
 	keep := true
+	c.rd.MaxBulk = s.protoMaxBulk.Load()
+	c.rd.MaxQuery = s.queryBufLimit.Load()
 	s.mu.Lock()
 	c.running = true
 	now := time.Now().UnixMilli()
@@ -126,9 +127,6 @@ func (c *conn) runBatch() bool {
 		}
 		if args == nil {
 			break
-		}
-		if c.cl.Monitor {
-			// A monitor only listens; Redis ignores what it sends except QUIT/RESET.
 		}
 		if s.pauseUntil != 0 && !c.waitPause(args) {
 			keep = false
@@ -273,4 +271,3 @@ func (c *conn) sendMonitor(line []byte) {
 	}
 }
 
-var _ = os.Getpid

@@ -60,6 +60,8 @@ type Server struct {
 
 	maxClients atomic.Int64
 	timeoutSec atomic.Int64
+	// Request limits, read by every connection before parsing.
+	protoMaxBulk, queryBufLimit atomic.Int64
 
 	stats struct {
 		connections, rejected, netIn, netOut atomic.Int64
@@ -94,6 +96,8 @@ func New(cfg *config.Config, log *Logger) *Server {
 	s.exec = &command.Executor{Table: command.NewTable(), KS: s.ks, State: s.st, Srv: s}
 	s.maxClients.Store(cfg.Int("maxclients"))
 	s.timeoutSec.Store(cfg.Int("timeout"))
+	s.protoMaxBulk.Store(cfg.Int("proto-max-bulk-len"))
+	s.queryBufLimit.Store(cfg.Int("client-query-buffer-limit"))
 	s.watchConfig()
 	return s
 }
@@ -113,6 +117,14 @@ func (s *Server) watchConfig() {
 	})
 	s.cfg.OnChange("timeout", func(c *config.Config) error {
 		s.timeoutSec.Store(c.Int("timeout"))
+		return nil
+	})
+	s.cfg.OnChange("proto-max-bulk-len", func(c *config.Config) error {
+		s.protoMaxBulk.Store(c.Int("proto-max-bulk-len"))
+		return nil
+	})
+	s.cfg.OnChange("client-query-buffer-limit", func(c *config.Config) error {
+		s.queryBufLimit.Store(c.Int("client-query-buffer-limit"))
 		return nil
 	})
 	s.cfg.OnChange("loglevel", func(c *config.Config) error {
@@ -159,12 +171,18 @@ func (s *Server) Listen() error {
 					s.log.Warning(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %v", addr, port, err))
 					continue
 				}
-				return fmt.Errorf("Failed listening on port %d (tcp), aborting: %w", port, err)
+				s.closeListeners()
+				s.log.Warning(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %v", addr, port, err))
+				if errors.Is(err, syscall.EADDRINUSE) {
+					return fmt.Errorf("Failed listening on port %d (tcp), aborting: another process is using it; stop that process or choose another port with --port", port)
+				}
+				return fmt.Errorf("Failed listening on port %d (tcp), aborting: check the bind addresses (--bind) exist on this machine", port)
 			}
 			s.listeners = append(s.listeners, ln)
 			bound++
 		}
 		if bound == 0 {
+			s.closeListeners()
 			return fmt.Errorf("Failed listening on port %d (tcp), aborting: no bind address could be used", port)
 		}
 	}
@@ -172,7 +190,8 @@ func (s *Server) Listen() error {
 		_ = os.Remove(path)
 		ln, err := net.Listen("unix", path)
 		if err != nil {
-			return fmt.Errorf("Failed opening Unix socket: %w", err)
+			s.closeListeners()
+			return fmt.Errorf("Failed opening Unix socket: %w (check that the directory of unixsocket exists and is writable)", err)
 		}
 		if perm := s.cfg.Int("unixsocketperm"); perm != 0 {
 			if err := os.Chmod(path, os.FileMode(perm)); err != nil {
@@ -188,6 +207,14 @@ func (s *Server) Listen() error {
 		return errors.New("Configured to not listen anywhere, exiting.")
 	}
 	return nil
+}
+
+// closeListeners undoes a Listen that failed part way.
+func (s *Server) closeListeners() {
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+	s.listeners = nil
 }
 
 // listenTCP listens on one address. IPv6 sockets are v6-only, as Redis

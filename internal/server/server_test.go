@@ -1,0 +1,229 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/enclavekv/enclavekv/internal/config"
+)
+
+// startServer runs a Server on a unix socket in a temp dir (no TCP port), with
+// extra config pairs, and stops it when the test ends.
+func startServer(t *testing.T, pairs ...[2]string) (*Server, string) {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "ekv.sock")
+	args := []string{"--port", "0", "--unixsocket", sock}
+	for _, p := range pairs {
+		args = append(args, "--"+p[0], p[1])
+	}
+	cfg, err := config.Parse(args, nil)
+	if err != nil {
+		t.Fatalf("config %q: %v", args, err)
+	}
+	s := New(cfg, NewLogger(io.Discard))
+	if err := s.Listen(); err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	go s.Serve()
+	t.Cleanup(s.Close)
+	return s, sock
+}
+
+func dial(t *testing.T, sock string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c
+}
+
+// readAll reads until the server closes the connection.
+func readAll(t *testing.T, c net.Conn) string {
+	t.Helper()
+	b, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("read: %v (got %q)", err, b)
+	}
+	return string(b)
+}
+
+// waitClients polls until the server has n clients, since a connection's
+// goroutine unregisters itself asynchronously after the peer goes away.
+func waitClients(t *testing.T, s *Server, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.Clients()) != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("server has %d clients, want %d", len(s.Clients()), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestPipelineOfThousands(t *testing.T) {
+	_, sock := startServer(t)
+	c := dial(t, sock)
+	const n = 20000
+	var req bytes.Buffer
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&req, "*3\r\n$3\r\nSET\r\n$%d\r\nk%d\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$%d\r\nk%d\r\n",
+			len(fmt.Sprint(i))+1, i, len(fmt.Sprint(i))+1, i)
+	}
+	go c.Write(req.Bytes())
+	r := bufio.NewReader(c)
+	for i := 0; i < n; i++ {
+		for _, want := range []string{"+OK\r\n", "$1\r\n", "v\r\n"} {
+			line, err := r.ReadString('\n')
+			if err != nil || line != want {
+				t.Fatalf("reply %d: got %q, %v; want %q", i, line, err, want)
+			}
+		}
+	}
+}
+
+// Protocol errors get Redis's text, then the connection is closed, and
+// the server forgets the client.
+func TestProtocolErrorsClose(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"*1\r\n$-5\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
+		{"*abc\r\n", "-ERR Protocol error: invalid multibulk length\r\n"},
+		{"*1\r\nPING\r\n", "-ERR Protocol error: expected '$', got 'P'\r\n"},
+		{"*1\r\n$536870913\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
+		{"*2147483648\r\n", "-ERR Protocol error: invalid multibulk length\r\n"},
+		{"SET a \"b\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n"},
+		{"PING\r\n*1\r\nx\r\n", "+PONG\r\n-ERR Protocol error: expected '$', got 'x'\r\n"},
+	}
+	s, sock := startServer(t)
+	for _, tt := range tests {
+		c := dial(t, sock)
+		c.Write([]byte(tt.in))
+		if got := readAll(t, c); got != tt.want {
+			t.Errorf("%q: got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	waitClients(t, s, 0)
+}
+
+// A limit on one request closes the connection without hurting others.
+func TestQueryBufferLimit(t *testing.T) {
+	s, sock := startServer(t, [2]string{"client-query-buffer-limit", "1mb"})
+	other := dial(t, sock)
+	c := dial(t, sock)
+	// A bulk of 4 MB is allowed by proto-max-bulk-len but not by the query
+	// buffer limit; Redis drops such a client without a reply.
+	c.Write([]byte("*2\r\n$4\r\nECHO\r\n$4000000\r\n"))
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	for i := 0; i < 40; i++ {
+		if _, err := c.Write(chunk); err != nil {
+			break
+		}
+	}
+	if got := readAll(t, c); got != "" {
+		t.Errorf("client over the query buffer limit got %q, want a silent close", got[:min(len(got), 80)])
+	}
+	other.Write([]byte("PING\r\n"))
+	buf := make([]byte, 7)
+	if _, err := io.ReadFull(other, buf); err != nil || string(buf) != "+PONG\r\n" {
+		t.Errorf("other client: %q, %v", buf, err)
+	}
+	other.Close()
+	waitClients(t, s, 0)
+}
+
+// A connection cut in the middle of a command leaves nothing behind.
+func TestCutMidCommand(t *testing.T) {
+	s, sock := startServer(t)
+	for _, part := range []string{"*3\r\n$3\r\nSET\r\n$1\r\nk", "*2\r\n$4\r\nECHO\r\n$100\r\nabc", "PIN", "*"} {
+		c := dial(t, sock)
+		c.Write([]byte(part))
+		c.Close()
+	}
+	waitClients(t, s, 0)
+	c := dial(t, sock)
+	c.Write([]byte("EXISTS k\r\nQUIT\r\n"))
+	if got := readAll(t, c); got != ":0\r\n+OK\r\n" {
+		t.Errorf("after cut commands: %q", got)
+	}
+}
+
+func TestMaxClients(t *testing.T) {
+	s, sock := startServer(t, [2]string{"maxclients", "2"})
+	a, b := dial(t, sock), dial(t, sock)
+	waitClients(t, s, 2)
+	c := dial(t, sock)
+	if got := readAll(t, c); got != "-ERR max number of clients reached\r\n" {
+		t.Errorf("third client: %q", got)
+	}
+	for _, x := range []net.Conn{a, b} {
+		x.Write([]byte("PING\r\n"))
+		buf := make([]byte, 7)
+		if _, err := io.ReadFull(x, buf); err != nil || string(buf) != "+PONG\r\n" {
+			t.Errorf("client within the limit: %q, %v", buf, err)
+		}
+	}
+}
+
+// Random bytes never crash the server or wedge it: every connection ends
+// with a close or an open socket that still answers the next client.
+func TestGarbageInput(t *testing.T) {
+	s, sock := startServer(t)
+	inputs := []string{
+		"\x00\x01\x02\xff\r\n", "*\r\n", "$\r\n", "*-1\r\n*0\r\n", "*1\r\n$0\r\n\r\n", "*2\r\n$1\r\na\r\n$-1\r\n",
+		strings.Repeat("*", 70000), "\r\n\r\n\r\n", "*1\r\n$1\r\nab\r\n", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n:1\r\n",
+	}
+	for _, in := range inputs {
+		c := dial(t, sock)
+		c.Write([]byte(in))
+		_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		io.ReadAll(c)
+		c.Close()
+	}
+	waitClients(t, s, 0)
+	c := dial(t, sock)
+	c.Write([]byte("PING\r\nQUIT\r\n"))
+	if got := readAll(t, c); got != "+PONG\r\n+OK\r\n" {
+		t.Errorf("server after garbage: %q", got)
+	}
+}
+
+// Keys with a TTL are reclaimed by the active cycle without any client
+// touching them, and DEBUG SET-ACTIVE-EXPIRE 0 pauses that.
+func TestActiveExpiry(t *testing.T) {
+	s, sock := startServer(t, [2]string{"hz", "100"})
+	c := dial(t, sock)
+	var req bytes.Buffer
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintf(&req, "SET k%d v PX 50\r\n", i)
+	}
+	req.WriteString("SET keep v\r\n")
+	c.Write(req.Bytes())
+	r := bufio.NewReader(c)
+	for i := 0; i < 1001; i++ {
+		if line, err := r.ReadString('\n'); err != nil || line != "+OK\r\n" {
+			t.Fatalf("SET %d: %q %v", i, line, err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s.Lock()
+		n := s.Keyspace().DBs[0].Len()
+		s.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d keys left; the active expiry cycle should have removed the 1000 expired keys", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
