@@ -270,4 +270,3 @@ func (c *conn) sendMonitor(line []byte) {
 	default:
 	}
 }
-
