@@ -84,8 +84,12 @@ func (d *dict) resize(n int) {
 }
 
 // scan calls fn for the entries of the bucket the cursor names and returns
-// the next cursor (0 when the scan is complete).
+// the next cursor (0 when the scan is complete, and at once for an empty
+// table, as Redis's dictScan).
 func (d *dict) scan(cursor uint64, fn func(*Entry)) uint64 {
+	if d.count == 0 {
+		return 0
+	}
 	mask := uint64(len(d.buckets) - 1)
 	for e := d.buckets[cursor&mask]; e != nil; {
 		next := e.next // fn may not modify the dict, but stay safe if it reads

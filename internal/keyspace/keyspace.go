@@ -51,7 +51,10 @@ type Object interface {
 
 // Entry flags, kept in the top byte of meta.
 const (
-	flagRaw = 1 << 24 // string modified in place (APPEND, SETRANGE): "raw" encoding
+	flagRaw      = 1 << 24 // string modified in place (APPEND, SETRANGE): "raw" encoding
+	flagPlain    = 1 << 25 // string never integer-encoded (INCRBYFLOAT results): embstr/raw
+	flagUnshared = 1 << 26 // integer string with its own object (COPY), not a shared integer
+	flagMask     = flagRaw | flagPlain | flagUnshared
 )
 
 const lruMask = 1<<24 - 1
@@ -169,15 +172,43 @@ func (db *DB) touch(e *Entry, now int64) {
 	e.meta = e.meta&^lruMask | lruClock(now)
 }
 
-// expired reports whether e has expired at now, deleting it if so.
+// expireIfNeeded reports whether e has expired at now, deleting it if so.
+// Like Redis, a lazily expired key counts in expired_keys and is signalled
+// as modified (WATCH), but does not count as a change for save points.
 func (db *DB) expireIfNeeded(e *Entry, now int64) bool {
 	if e.Expire == 0 || e.Expire > now {
 		return false
 	}
-	db.deleteEntry(e)
-	db.ks.Stats.ExpiredKeys++
+	db.expire(e)
 	return true
 }
+
+// expire reclaims an expired entry.
+func (db *DB) expire(e *Entry) {
+	db.deleteEntry(e)
+	db.ks.Stats.ExpiredKeys++
+	if db.ks.OnModify != nil {
+		db.ks.OnModify(db, e.Key)
+	}
+}
+
+// ExpireIfNeeded reclaims e if it has expired at now and reports whether it
+// did. e must be an entry of db that the caller got from it earlier in the
+// same command (SCAN filters the keys it collected this way). An entry
+// already removed meanwhile reports false, as Redis's expireIfNeeded does
+// for a key that is gone.
+func (db *DB) ExpireIfNeeded(e *Entry, now int64) bool {
+	if !e.live() {
+		return false
+	}
+	return db.expireIfNeeded(e, now)
+}
+
+// live reports whether e is still in its dict (removed entries are marked
+// by volIdx == -2).
+func (e *Entry) live() bool { return e.volIdx != removedIdx }
+
+const removedIdx = -2
 
 // Lookup finds a live key, reclaiming it if expired, and records the access.
 func (db *DB) Lookup(key []byte, now int64) *Entry {
@@ -203,11 +234,25 @@ func (db *DB) LookupRead(key []byte, now int64) *Entry {
 	return e
 }
 
-// Peek finds a live key without recording an access (OBJECT, TYPE-free reads).
+// Peek finds a live key without recording an access or counting a hit or
+// miss, reclaiming it if expired.
 func (db *DB) Peek(key []byte, now int64) *Entry {
 	e := db.dict.find(key)
 	if e == nil || db.expireIfNeeded(e, now) {
 		return nil
+	}
+	return e
+}
+
+// PeekRead is Peek that counts a keyspace hit or miss: a read that does not
+// touch the access clock (EXISTS, TYPE, TTL, OBJECT; Redis's
+// lookupKeyReadWithFlags with LOOKUP_NOTOUCH).
+func (db *DB) PeekRead(key []byte, now int64) *Entry {
+	e := db.Peek(key, now)
+	if e == nil {
+		db.ks.Stats.Misses++
+	} else {
+		db.ks.Stats.Hits++
 	}
 	return e
 }
@@ -235,6 +280,95 @@ func (db *DB) Modified(e *Entry, changes int64) {
 // MarkRaw flags a string as modified in place (OBJECT ENCODING "raw").
 func (e *Entry) MarkRaw() { e.meta |= flagRaw }
 
+// MarkPlain flags a string as stored without integer encoding, as Redis
+// stores INCRBYFLOAT's result: OBJECT ENCODING reports embstr (or raw when
+// longer than 44 bytes) even when the text is an integer.
+func (e *Entry) MarkPlain() { e.meta |= flagPlain }
+
+// embstrMax is the longest string Redis stores as "embstr".
+const embstrMax = 44
+
+// sharedIntegers is Redis's OBJ_SHARED_INTEGERS: integer strings in
+// [0, sharedIntegers) share one object (OBJECT REFCOUNT).
+const sharedIntegers = 10000
+
+// Encoding is what OBJECT ENCODING reports for the entry's value. For
+// strings it follows Redis's tryObjectEncoding: "int" for an integer that
+// fits in 64 bits, "embstr" up to 44 bytes, "raw" above that or once the
+// string was modified in place.
+func (e *Entry) Encoding() string {
+	if e.Obj != nil {
+		return e.Obj.Encoding()
+	}
+	if e.meta&flagRaw != 0 {
+		return "raw"
+	}
+	if e.meta&flagPlain == 0 {
+		if _, ok := string2l(e.Str); ok {
+			return "int"
+		}
+	}
+	if len(e.Str) <= embstrMax {
+		return "embstr"
+	}
+	return "raw"
+}
+
+// SharedInteger reports whether the value is one of the integers Redis
+// keeps as shared objects (OBJECT REFCOUNT reports INT_MAX for them when
+// the maxmemory policy allows sharing).
+func (e *Entry) SharedInteger() bool {
+	if e.Obj != nil || e.meta&(flagRaw|flagPlain|flagUnshared) != 0 {
+		return false
+	}
+	n, ok := string2l(e.Str)
+	return ok && n >= 0 && n < sharedIntegers
+}
+
+// string2l is Redis's string2ll: an optional '-', digits without leading
+// zeros (except "0"), no spaces or '+', within int64, at most 20 bytes.
+func string2l(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	i, neg := 0, false
+	if b[0] == '-' {
+		neg, i = true, 1
+		if len(b) == 1 {
+			return 0, false
+		}
+	}
+	if b[i] < '1' || b[i] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if v > (1<<64-1)/10 {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+		if v < uint64(c-'0') {
+			return 0, false
+		}
+	}
+	switch {
+	case neg && v > 1<<63:
+		return 0, false
+	case neg:
+		return -int64(v), true
+	case v > 1<<63-1:
+		return 0, false
+	}
+	return int64(v), true
+}
+
 // SetString stores a string value, replacing whatever key held. keepTTL
 // keeps an existing expiry. The value bytes are copied.
 func (db *DB) SetString(key, val []byte, now int64, keepTTL bool) *Entry {
@@ -243,7 +377,7 @@ func (db *DB) SetString(key, val []byte, now int64, keepTTL bool) *Entry {
 		db.WillModify(e)
 		e.Str = append(e.Str[:0:0], val...)
 		e.Obj = nil
-		e.meta &^= flagRaw
+		e.meta &^= flagMask
 		if !keepTTL && e.Expire != 0 {
 			db.removeVolatile(e)
 		}
@@ -265,7 +399,7 @@ func (db *DB) SetObject(key []byte, obj Object, now int64) *Entry {
 		db.WillModify(e)
 		e.Str = nil
 		e.Obj = obj
-		e.meta &^= flagRaw
+		e.meta &^= flagMask
 		if e.Expire != 0 {
 			db.removeVolatile(e)
 		}
@@ -314,6 +448,7 @@ func (db *DB) deleteEntry(e *Entry) {
 		db.removeVolatile(e)
 	}
 	db.dict.remove(e)
+	e.volIdx = removedIdx
 }
 
 // SetExpire sets or changes e's expiry (Unix ms, > 0).
@@ -367,6 +502,9 @@ func (db *DB) Flush() int {
 
 // Swap exchanges the contents of two databases (SWAPDB).
 func (ks *Keyspace) Swap(a, b int) {
+	if a == b {
+		return
+	}
 	da, dbb := ks.DBs[a], ks.DBs[b]
 	if ks.Hook != nil {
 		ks.Hook.BeforeFlush(da)
@@ -385,32 +523,50 @@ func (ks *Keyspace) Swap(a, b int) {
 	}
 }
 
-// Rename moves src's value to dst in db (RENAME); dst is overwritten. The
-// expiry moves with the value.
+// Rename gives src's value, expiry and access data to dstKey in db
+// (RENAME, RENAMENX), replacing anything dstKey held, and removes src. The
+// caller has checked that the keys differ and, for RENAMENX, that dstKey is
+// free. It counts as one change.
 func (db *DB) Rename(src *Entry, dstKey []byte, now int64) *Entry {
-	db.Move(src, db, dstKey, now)
-	return db.dict.find(dstKey)
+	if old := db.Lookup(dstKey, now); old != nil {
+		db.deleteEntry(old)
+	}
+	ne := db.transfer(src, db, dstKey, now)
+	db.signal(src.Key)
+	db.signal(ne.Key)
+	db.ks.Stats.Dirty++
+	return ne
 }
 
-// Move moves e from db to the key dstKey in dst, replacing anything there.
-func (db *DB) Move(e *Entry, dst *DB, dstKey []byte, now int64) {
+// MoveTo moves e to the same key in dst (MOVE). The caller has checked
+// that dst is another database and that the key is free there. It counts
+// as one change.
+func (db *DB) MoveTo(e *Entry, dst *DB, now int64) *Entry {
+	ne := db.transfer(e, dst, []byte(e.Key), now)
+	db.signal(e.Key)
+	dst.signal(ne.Key)
+	db.ks.Stats.Dirty++
+	return ne
+}
+
+// transfer moves e's value, flags, access data and expiry to a new entry
+// dstKey of dst, which must be free, and removes e from db.
+func (db *DB) transfer(e *Entry, dst *DB, dstKey []byte, now int64) *Entry {
 	str, obj, exp, meta := e.Str, e.Obj, e.Expire, e.meta
-	if old := dst.dict.find(dstKey); old != nil {
-		dst.deleteEntry(old)
-	}
 	db.deleteEntry(e)
-	db.Modified(e, 1)
 	ne := dst.add(string(dstKey), now)
-	ne.Str, ne.Obj = str, obj
-	ne.meta = meta
+	ne.Str, ne.Obj, ne.meta = str, obj, meta
 	if exp != 0 {
 		dst.SetExpire(ne, exp)
 	}
-	dst.Modified(ne, 1)
+	return ne
 }
 
-// Copy copies e to dstKey in dst (COPY); the caller checked REPLACE.
-func (db *DB) Copy(e *Entry, dst *DB, dstKey []byte, now int64) {
+// Copy copies e's value and expiry to dstKey in dst (COPY), replacing
+// what dstKey held there. The caller has looked dstKey up and checked
+// REPLACE. The copy is a new object: fresh access data, and an integer
+// string is no longer a shared integer. It counts as one change.
+func (db *DB) Copy(e *Entry, dst *DB, dstKey []byte, now int64) *Entry {
 	if old := dst.dict.find(dstKey); old != nil {
 		dst.deleteEntry(old)
 	}
@@ -419,30 +575,34 @@ func (db *DB) Copy(e *Entry, dst *DB, dstKey []byte, now int64) {
 		ne.Obj = e.Obj.Clone()
 	} else {
 		ne.Str = append([]byte(nil), e.Str...)
-		ne.meta |= e.meta & flagRaw
+		ne.meta |= e.meta&(flagRaw|flagPlain) | flagUnshared
 	}
 	if e.Expire != 0 {
 		dst.SetExpire(ne, e.Expire)
 	}
-	dst.Modified(ne, 1)
+	dst.signal(ne.Key)
+	db.ks.Stats.Dirty++
+	return ne
 }
 
-// Scan visits one step of a SCAN over db, calling fn for each live key, and
-// returns the next cursor.
-func (db *DB) Scan(cursor uint64, now int64, fn func(e *Entry)) uint64 {
-	var expired []*Entry
-	next := db.dict.scan(cursor, func(e *Entry) {
-		if e.Expire != 0 && e.Expire <= now {
-			expired = append(expired, e)
-			return
-		}
-		fn(e)
-	})
-	for _, e := range expired {
-		db.deleteEntry(e)
-		db.ks.Stats.ExpiredKeys++
+// signal tells OnModify that key changed.
+func (db *DB) signal(key string) {
+	if db.ks.OnModify != nil {
+		db.ks.OnModify(db, key)
 	}
-	return next
+}
+
+// Scan visits one bucket step of a SCAN over db: it calls fn for every
+// entry in the bucket the cursor names, expired ones included (the caller
+// filters them with ExpireIfNeeded after matching, as Redis does), and
+// returns the next cursor, 0 when the scan is complete. fn must not change
+// the database.
+//
+// Every key present in db from the first call (cursor 0) to the last is
+// visited at least once, whatever growing or shrinking happens between
+// calls; a key may be visited more than once.
+func (db *DB) Scan(cursor uint64, fn func(e *Entry)) uint64 {
+	return db.dict.scan(cursor, fn)
 }
 
 // Each visits every live key until fn returns false (KEYS). Expired keys are
@@ -456,21 +616,15 @@ func (db *DB) Each(now int64, fn func(e *Entry) bool) {
 	})
 }
 
-// RandomKey returns a random live key, or nil. Like Redis it gives up after
-// many expired picks when every key is volatile.
+// RandomKey returns a random live key, or nil when db has none. Expired
+// keys it draws are reclaimed on the way, as Redis's dbRandomKey does on
+// a master.
 func (db *DB) RandomKey(now int64) *Entry {
-	for tries := 0; db.dict.count > 0; tries++ {
+	for db.dict.count > 0 {
 		e := db.dict.randomEntry(rand.Uint64)
-		if e.Expire == 0 || e.Expire > now {
+		if !db.expireIfNeeded(e, now) {
 			return e
 		}
-		if tries > 100 && len(db.volatile) == db.dict.count {
-			// All keys are volatile: return an expired one rather than loop,
-			// as Redis does; callers treat it as a key that exists.
-			return e
-		}
-		db.deleteEntry(e)
-		db.ks.Stats.ExpiredKeys++
 	}
 	return nil
 }
@@ -483,8 +637,7 @@ func (db *DB) ExpireSample(now int64, n int) (sampled, expired int) {
 	for ; sampled < n && len(db.volatile) > 0; sampled++ {
 		e := db.volatile[rand.IntN(len(db.volatile))]
 		if e.Expire <= now {
-			db.deleteEntry(e)
-			db.ks.Stats.ExpiredKeys++
+			db.expire(e)
 			expired++
 			continue
 		}
@@ -502,6 +655,7 @@ func (db *DB) ExpireSample(now int64, n int) (sampled, expired int) {
 	return sampled, expired
 }
 
-// ClearRaw drops the in-place-modified mark after a string is rebuilt
-// (INCR, INCRBYFLOAT), so OBJECT ENCODING reports int/embstr again.
-func ClearRaw(e *Entry) { e.meta &^= flagRaw }
+// ClearRaw drops the encoding marks after a string is rebuilt (INCR,
+// INCRBYFLOAT), so OBJECT ENCODING reports int/embstr again and a small
+// integer counts as shared. INCRBYFLOAT then calls MarkPlain.
+func ClearRaw(e *Entry) { e.meta &^= flagMask }
