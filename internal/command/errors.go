@@ -39,3 +39,14 @@ const (
 	ReplyPong   = "PONG"
 	ReplyQueued = "QUEUED"
 )
+
+// Keys and expire family (keys.go).
+const (
+	ErrGTAndLT           = "ERR GT and LT options at the same time are not compatible"
+	ErrUnsupportedOption = "ERR Unsupported option %s"
+	ErrInvalidCursor     = "ERR invalid cursor"
+	ErrIntRange          = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	ErrInvalidFirstDB    = "ERR invalid first DB index"
+	ErrInvalidSecondDB   = "ERR invalid second DB index"
+	ReplyNone            = "none"
+)
