@@ -91,11 +91,11 @@ func typeName(e *keyspace.Entry) string {
 func matchAll(pattern []byte) bool { return len(pattern) == 1 && pattern[0] == '*' }
 
 func keysCmd(c *Ctx) {
-	pattern := c.Args[1]
-	all := matchAll(pattern)
+	pattern := string(c.Args[1])
+	all := matchAll(c.Args[1])
 	var keys []string
 	c.DB.Each(c.Now, func(e *keyspace.Entry) bool {
-		if all || glob.MatchString(string(pattern), e.Key, false) {
+		if all || glob.MatchString(pattern, e.Key, false) {
 			keys = append(keys, e.Key)
 		}
 		return true
@@ -197,8 +197,9 @@ func scanCmd(c *Ctx) {
 	// reclaim the key; then its type is "none"), then expiry.
 	keys := found[:0]
 	typeWant := []byte(cstr(typ))
+	pat := string(pattern)
 	for _, e := range found {
-		if usePattern && !glob.MatchString(string(pattern), e.Key, false) {
+		if usePattern && !glob.MatchString(pat, e.Key, false) {
 			continue
 		}
 		if typ != nil {
