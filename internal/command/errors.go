@@ -50,3 +50,27 @@ const (
 	ErrInvalidSecondDB   = "ERR invalid second DB index"
 	ReplyNone            = "none"
 )
+
+// Server family (server.go, commandcmd.go, debug.go, info.go).
+const (
+	ErrSubcommandSyntax     = "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
+	ErrSlowlogCount         = "ERR count should be greater than or equal to -1"
+	ErrShutdownErrors       = "ERR Errors trying to SHUTDOWN. Check logs."
+	ErrNoShutdown           = "ERR No shutdown in progress."
+	ErrGetkeysInvalidCmd    = "ERR Invalid command specified"
+	ErrGetkeysNoKeys        = "ERR The command has no key arguments"
+	ErrGetkeysArgs          = "ERR Invalid number of arguments specified for command"
+	ErrGetkeysBadArgs       = "ERR Invalid arguments specified for command"
+	ErrLatencyNoSamples     = "ERR No samples available for event '%s'"
+	ErrPopulateRange        = "ERR value is out of range, must be positive"
+	ErrDebugPushRESP2       = "ERR RESP2 is not supported by this command"
+	ErrDebugProtocol        = "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
+	MemoryDoctorEmpty       = "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n"
+	MemoryDoctorFine        = "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n"
+	LatencyDoctorDisabled   = "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n"
+	LatencyDoctorNothing    = "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n"
+	LatencyDoctorIntro      = "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n"
+	LatencyAdviceSlowlog    = "- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n"
+	LatencyAdviceBigObjects = "- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n"
+	LatencyAdviceGeneric    = "- Check your Slow Log and the system's load: the spikes come from outside the command path.\n"
+)

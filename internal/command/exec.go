@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/enclavekv/enclavekv/internal/config"
 	"github.com/enclavekv/enclavekv/internal/keyspace"
 	"github.com/enclavekv/enclavekv/internal/resp"
 )
@@ -60,6 +61,9 @@ func (x *Executor) Exec(cl *Client, args [][]byte, w *resp.Writer, now int64) {
 	if cmd == nil {
 		ctx.Error(errMsg)
 		x.State.Stats.Rejected.Add(1)
+		if known := x.arityTarget(args); known != nil {
+			known.Stats.Rejected.Add(1)
+		}
 		x.finishReply(cl, w, mark, skipped)
 		return
 	}
@@ -71,10 +75,8 @@ func (x *Executor) Exec(cl *Client, args [][]byte, w *resp.Writer, now int64) {
 		return
 	}
 	ctx.DB = x.KS.DBs[cl.DBIndex]
+	dbIndex := cl.DBIndex
 	start := time.Now()
-	if cmd.Flags&(SkipMonitor|Admin) == 0 {
-		x.State.feedMonitors(cl, args, start.UnixMicro())
-	}
 	cmd.Handler(&ctx)
 	dur := time.Since(start)
 	us := dur.Microseconds()
@@ -84,12 +86,81 @@ func (x *Executor) Exec(cl *Client, args [][]byte, w *resp.Writer, now int64) {
 		cmd.Stats.Failed.Add(1)
 	}
 	x.State.Stats.Commands.Add(1)
+	if x.State.latencyTracking.Load() {
+		x.State.recordLatency(cmd, dur.Nanoseconds())
+	}
+	logged := args
+	if cmd.Flags&(SkipSlowlog|SkipMonitor|Admin) != SkipSlowlog|SkipMonitor|Admin {
+		logged = redactArgs(cmd, args)
+	}
 	if cmd.Flags&SkipSlowlog == 0 {
-		x.State.Slowlog.Observe(cl, args, now, us)
+		x.State.Slowlog.Observe(cl, logged, now, us)
+	}
+	// Monitors see the command after it ran (with secrets redacted), in
+	// the database it was issued in.
+	if cmd.Flags&(SkipMonitor|Admin) == 0 {
+		x.State.feedMonitors(cl, dbIndex, logged, start.UnixMicro())
 	}
 	x.State.Latency.Observe("command", now, dur)
 	cl.LastCmd = cmd.Name
 	x.finishReply(cl, w, mark, skipped)
+}
+
+// arityTarget finds the command a rejected request named, when it exists
+// and only its arity was wrong, so that INFO commandstats counts the
+// rejection (rejected_calls) as Redis does.
+func (x *Executor) arityTarget(args [][]byte) *Command {
+	cmd := x.Table.Lookup(args[0])
+	if cmd == nil {
+		return nil
+	}
+	if cmd.Subs != nil && len(args) >= 2 {
+		return cmd.Subs[strings.ToLower(string(args[1]))]
+	}
+	return cmd
+}
+
+// redacted replaces secrets in the slow log and the MONITOR feed.
+var redacted = []byte("(redacted)")
+
+// redactArgs returns args with passwords and sensitive config values
+// replaced by "(redacted)", as Redis does for AUTH, HELLO ... AUTH and
+// CONFIG SET of sensitive options. args itself is returned when there is
+// nothing to hide.
+func redactArgs(cmd *Command, args [][]byte) [][]byte {
+	var hide []int
+	switch cmd.Name {
+	case "auth":
+		for i := 1; i < len(args); i++ {
+			hide = append(hide, i)
+		}
+	case "hello":
+		for i := 2; i < len(args); i++ {
+			switch {
+			case eqFold(args[i], "auth") && i+2 < len(args):
+				hide = append(hide, i+1, i+2)
+				i += 2
+			case eqFold(args[i], "setname"):
+				i++
+			}
+		}
+	case "config|set":
+		for i := 2; i+1 < len(args); i += 2 {
+			if config.IsSensitive(string(args[i])) {
+				hide = append(hide, i+1)
+			}
+		}
+	default:
+		return args
+	}
+	if len(hide) == 0 {
+		return args
+	}
+	out := append([][]byte(nil), args...)
+	for _, i := range hide {
+		out[i] = redacted
+	}
+	return out
 }
 
 func (x *Executor) finishReply(cl *Client, w *resp.Writer, mark int, _ bool) {

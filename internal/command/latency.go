@@ -1,6 +1,8 @@
 package command
 
 import (
+	"math"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,4 +118,85 @@ func (l *Latency) Reset(names ...string) int {
 		}
 	}
 	return n
+}
+
+// latHist is a command's latency histogram (LATENCY HISTOGRAM, INFO
+// latencystats): log-linear buckets of nanoseconds, 16 per power of two
+// (about 6% precision), plus the power-of-two buckets Redis reports.
+type latHist struct {
+	calls  int64
+	fine   [latFineBuckets]int64
+	coarse [latCoarseBuckets]int64 // bucket k holds durations <= 1024<<k ns
+}
+
+const (
+	latSub           = 16
+	latFineBuckets   = 61 * latSub
+	latCoarseBuckets = 54
+)
+
+func latFineIndex(ns uint64) int {
+	if ns < latSub {
+		return int(ns)
+	}
+	e := bits.Len64(ns) - 5 // ns>>e is in [16, 32)
+	return (e+1)*latSub + int(ns>>uint(e)) - latSub
+}
+
+// latFineTop is the largest duration that falls in bucket i.
+func latFineTop(i int) uint64 {
+	if i < latSub {
+		return uint64(i)
+	}
+	e := uint(i/latSub - 1)
+	m := uint64(i%latSub + latSub)
+	return (m+1)<<e - 1
+}
+
+func (h *latHist) record(ns int64) {
+	if ns < 0 {
+		ns = 0
+	}
+	v := uint64(ns)
+	h.calls++
+	h.fine[latFineIndex(v)]++
+	k := 0
+	if v > 1024 {
+		k = bits.Len64((v - 1) >> 10)
+	}
+	if k >= latCoarseBuckets {
+		k = latCoarseBuckets - 1
+	}
+	h.coarse[k]++
+}
+
+// percentile returns the duration (ns) under which p percent of the calls
+// completed, as the top of the bucket holding that rank.
+func (h *latHist) percentile(p float64) uint64 {
+	if h.calls == 0 {
+		return 0
+	}
+	rank := int64(math.Ceil(p / 100 * float64(h.calls)))
+	if rank < 1 {
+		rank = 1
+	}
+	var seen int64
+	for i, n := range h.fine {
+		seen += n
+		if seen >= rank {
+			return latFineTop(i)
+		}
+	}
+	return latFineTop(len(h.fine) - 1)
+}
+
+// coarseTopUsec is how Redis labels its power-of-two buckets: the highest
+// value a 2-significant-digit HDR histogram stores with 1024<<k, in µs.
+func coarseTopUsec(k int) int64 {
+	v := int64(1024) << uint(k)
+	w := v >> 7
+	if w < 1 {
+		w = 1
+	}
+	return (v + w - 1) / 1000
 }

@@ -26,7 +26,7 @@ func (s *State) RemoveMonitor(cl *Client) {
 
 // feedMonitors sends one command to every monitor, formatted as Redis
 // does: +<sec>.<usec> [<db> <addr>] "arg" ...
-func (s *State) feedMonitors(cl *Client, args [][]byte, nowUs int64) {
+func (s *State) feedMonitors(cl *Client, db int, args [][]byte, nowUs int64) {
 	if len(s.monitors) == 0 {
 		return
 	}
@@ -40,7 +40,7 @@ func (s *State) feedMonitors(cl *Client, args [][]byte, nowUs int64) {
 	}
 	line = strconv.AppendInt(line, us, 10)
 	line = append(line, " ["...)
-	line = strconv.AppendInt(line, int64(cl.DBIndex), 10)
+	line = strconv.AppendInt(line, int64(db), 10)
 	line = append(line, ' ')
 	if cl.Unix {
 		line = append(line, "unix:"...)

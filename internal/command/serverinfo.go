@@ -28,4 +28,37 @@ type ServerInfo struct {
 	InstantaneousOps        int64
 	InstantaneousInputKbps  float64
 	InstantaneousOutputKbps float64
+	TotalReads              int64 // total_reads_processed
+	TotalWrites             int64 // total_writes_processed
+	PubsubChannels          int
+	PubsubPatterns          int
+	PubsubShardChannels     int
+	TrackingClients         int
+	// Persistence is filled by the persistence layer; nil means nothing
+	// was ever saved or loaded (INFO persistence shows the idle figures).
+	Persistence *PersistenceInfo
+}
+
+// PersistenceInfo holds the figures of INFO persistence that depend on
+// snapshots and the append-only file.
+type PersistenceInfo struct {
+	Loading              bool
+	LastSaveUnix         int64 // rdb_last_save_time; 0: the server's start
+	BgsaveInProgress     bool
+	LastBgsaveOK         bool
+	LastBgsaveTimeSec    int64 // -1 when none
+	CurrentBgsaveTimeSec int64 // -1 when none running
+	Saves                int64
+	LoadKeysLoaded       int64
+	LoadKeysExpired      int64
+	KeysProcessed        int64 // current_save_keys_processed
+	KeysTotal            int64 // current_save_keys_total
+	AOFEnabled           bool
+	AOFRewriteInProgress bool
+	AOFRewriteScheduled  bool
+	AOFLastRewriteSec    int64 // -1 when none
+	AOFCurrentRewriteSec int64 // -1 when none running
+	AOFLastRewriteOK     bool
+	AOFRewrites          int64
+	AOFLastWriteOK       bool
 }

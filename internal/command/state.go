@@ -1,6 +1,8 @@
 package command
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"sync"
 	"sync/atomic"
 
@@ -25,6 +27,17 @@ type State struct {
 	// ActiveExpireOff is DEBUG SET-ACTIVE-EXPIRE 0: the background expiry
 	// cycle pauses (lazy expiry on access still happens).
 	ActiveExpireOff atomic.Bool
+
+	// hists are the per-command latency histograms (latency-tracking).
+	hists           map[*Command]*latHist
+	latencyTracking atomic.Bool
+
+	// ReplID is the replication ID INFO replication reports.
+	ReplID string
+	// memPeak is the highest used_memory seen (INFO, MEMORY STATS);
+	// memStartup the used_memory right after start.
+	memPeak    atomic.Int64
+	memStartup int64
 }
 
 // Stats are server-wide counters kept by the command layer.
@@ -36,12 +49,54 @@ type Stats struct {
 
 // NewState creates the command layer's shared state.
 func NewState(cfg *config.Config) *State {
-	return &State{
+	s := &State{
 		Config:    cfg,
 		Slowlog:   NewSlowlog(cfg),
 		Latency:   NewLatency(cfg),
 		errCounts: make(map[string]int64),
+		hists:     make(map[*Command]*latHist),
+		ReplID:    randomHex(40),
 	}
+	s.latencyTracking.Store(true)
+	if cfg != nil {
+		s.latencyTracking.Store(cfg.Bool("latency-tracking"))
+		cfg.OnChange("latency-tracking", func(c *config.Config) error {
+			s.latencyTracking.Store(c.Bool("latency-tracking"))
+			return nil
+		})
+	}
+	s.memStartup = usedMemory()
+	s.memPeak.Store(s.memStartup)
+	return s
+}
+
+// recordLatency adds one call's duration to cmd's histogram.
+func (s *State) recordLatency(cmd *Command, ns int64) {
+	h := s.hists[cmd]
+	if h == nil {
+		h = &latHist{}
+		s.hists[cmd] = h
+	}
+	h.record(ns)
+}
+
+// ResetCommandStats zeroes every command's counters and latency histogram
+// (CONFIG RESETSTAT).
+func (s *State) ResetCommandStats(t *Table) {
+	for _, cmd := range t.All() {
+		resetCmdStats(cmd)
+		for _, sub := range cmd.Subs {
+			resetCmdStats(sub)
+		}
+	}
+	s.hists = make(map[*Command]*latHist)
+}
+
+func resetCmdStats(cmd *Command) {
+	cmd.Stats.Calls.Store(0)
+	cmd.Stats.Usec.Store(0)
+	cmd.Stats.Rejected.Store(0)
+	cmd.Stats.Failed.Store(0)
 }
 
 // CountError records an error reply under its code (INFO errorstats).
@@ -88,4 +143,10 @@ func (s *State) DebugAllowed(cl *Client) bool {
 
 func isLoopbackAddr(addr string) bool {
 	return len(addr) >= 10 && addr[:10] == "127.0.0.1:" || len(addr) >= 5 && addr[:5] == "[::1]"
+}
+
+func randomHex(n int) string {
+	b := make([]byte, (n+1)/2)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)[:n]
 }

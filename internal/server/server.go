@@ -460,11 +460,11 @@ func (s *Server) Monitor(cl *command.Client) {
 // Shutdown stops the server (SHUTDOWN).
 func (s *Server) Shutdown(opts command.ShutdownOpts) string {
 	if opts.Abort {
-		return "ERR No shutdown in progress."
+		return command.ErrNoShutdown
 	}
 	if s.ShutdownHook != nil {
 		if err := s.ShutdownHook(opts); err != nil && !opts.Force {
-			return "ERR Errors trying to SHUTDOWN. Check logs."
+			return command.ErrShutdownErrors
 		}
 	}
 	s.log.Warning("User requested shutdown...")
@@ -498,7 +498,6 @@ func (s *Server) Info() command.ServerInfo {
 	return command.ServerInfo{
 		Version:                 Version,
 		RedisVersion:            RedisVersion,
-		Mode:                    "standalone",
 		Pid:                     os.Getpid(),
 		RunID:                   s.runID,
 		TCPPort:                 port,
