@@ -39,10 +39,10 @@ type Config struct {
 
 	// Directives that are not options, in file order. They are filled by
 	// Parse and never modified afterwards.
-	RenameCommands [][2]string  // rename-command <from> <to> ("" = remove)
-	Users          [][]string   // user <name> <rules...> (arguments after "user")
-	LoadModules    [][]string   // loadmodule <path> <args...>
-	ModuleConfigs  [][2]string  // <module>.<name> <value> (lowercase name)
+	RenameCommands [][2]string // rename-command <from> <to> ("" = remove)
+	Users          [][]string  // user <name> <rules...> (arguments after "user")
+	LoadModules    [][]string  // loadmodule <path> <args...>
+	ModuleConfigs  [][2]string // <module>.<name> <value> (lowercase name)
 }
 
 // New returns a configuration with every option at its default value and
