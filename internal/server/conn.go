@@ -2,116 +2,59 @@ package server
 
 import (
 	"errors"
-	"net"
-	"sync"
-	"syscall"
-	"time"
 
 	"github.com/enclavekv/enclavekv/internal/command"
 	"github.com/enclavekv/enclavekv/internal/resp"
 )
 
-// conn is one client connection and the goroutine serving it.
+// conn is one client connection. The event loop owns it: every field is
+// read and written by the loop's goroutine, or by other goroutines while
+// they hold the command lock (s.mu) and the loop therefore does not run.
 type conn struct {
 	s  *Server
-	nc net.Conn
+	fd int
 	rd *resp.Reader
-	w  resp.Writer
+	w  resp.Writer // replies not yet written are w.Buf[written:]
 	cl command.Client
-	// running is true while this connection executes a batch (under s.mu).
-	running bool
 
-	// MONITOR: other clients' commands are queued here and written by a
-	// separate goroutine so that a slow monitor never blocks the server.
-	monMu   sync.Mutex
-	monBuf  []byte
-	monWake chan struct{}
+	written  int    // bytes at the front of w.Buf already sent
+	interest uint32 // epoll events asked for: evRead, or evWrite while output waits
+	running  bool   // executing one of its own requests
+	// parked is a request CLIENT PAUSE holds back (a private copy: the read
+	// buffer may move under it), run when the pause ends. While parked the
+	// connection runs nothing else.
+	parked  [][]byte
+	closing bool // closed at the end of the loop's turn; nothing more runs
+	queued  bool // in the loop's flush queue
 }
 
 // Output beyond this much queued for a monitor disconnects it, as Redis's
 // client-output-buffer-limit for replicas/monitors would.
 const monitorMaxPending = 256 << 20
 
-func (s *Server) newConn(nc net.Conn, isUnix bool) *conn {
-	c := &conn{s: s, nc: nc}
-	c.rd = resp.NewReader(nc)
-	now := time.Now().UnixMilli()
-	c.cl = command.Client{
-		ID:         s.nextID.Add(1),
-		Addr:       nc.RemoteAddr().String(),
-		LAddr:      nc.LocalAddr().String(),
-		FD:         connFD(nc),
-		Unix:       isUnix,
-		Created:    now,
-		LastActive: now,
-		Proto:      2,
-		User:       "default",
-		Authed:     true,
-		Events:     "r",
-	}
-	if isUnix {
-		c.cl.Addr = nc.LocalAddr().String() + ":0"
-		c.cl.LAddr = nc.LocalAddr().String()
-	}
-	c.w.Proto = 2
-	s.clientsMu.Lock()
-	s.clients[c.cl.ID] = c
-	s.clientsMu.Unlock()
-	return c
-}
+// A batch of pipelined requests writes its replies out once they pass this
+// size, so that one huge pipeline does not hold all its replies in memory;
+// if the socket cannot take them, reading pauses until it can.
+const midBatchFlush = 1 << 20
 
-func connFD(nc net.Conn) int {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		return -1
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return -1
-	}
-	fd := -1
-	_ = raw.Control(func(f uintptr) { fd = int(f) })
-	return fd
-}
+// pending is the number of reply bytes not yet written.
+func (c *conn) pending() int { return len(c.w.Buf) - c.written }
 
-func (c *conn) serve() {
-	s := c.s
-	defer s.wg.Done()
-	defer c.close()
-	for {
-		if t := s.timeoutSec.Load(); t > 0 && !c.cl.Monitor {
-			_ = c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
-		}
-		before := c.rd.Buffered()
-		err := c.rd.Fill()
-		s.stats.netIn.Add(int64(c.rd.Buffered() - before))
-		if err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() && s.timeoutSec.Load() > 0 {
-				s.log.Verbose("Closing idle client")
-			}
-			return
-		}
-		if !c.runBatch() {
-			return
-		}
-		if c.cl.Killed.Load() && !c.cl.CloseAfterReply {
-			return
-		}
+// process runs the complete requests buffered for c, in order, until the
+// buffer holds no complete request, a request is held by a pause, the
+// connection is to close, or its output is blocked. Replies are queued for
+// the end of the loop's turn.
+func (s *Server) process(c *conn, now int64) {
+	if c.parked != nil || c.closing || c.cl.CloseAfterReply {
+		return
 	}
-}
-
-// runBatch executes every complete request buffered, under one hold of the
-// command lock, then writes all replies at once. It reports whether the
-// connection stays open.
-func (c *conn) runBatch() bool {
-	s := c.s
-	keep := true
 	c.rd.MaxBulk = s.protoMaxBulk.Load()
 	c.rd.MaxQuery = s.queryBufLimit.Load()
-	s.mu.Lock()
-	c.running = true
-	now := time.Now().UnixMilli()
+	defer s.queueFlush(c)
 	for {
+		if c.pending() > midBatchFlush && !s.flushConn(c) {
+			return // resumed by the writable event
+		}
 		args, err := c.rd.Next()
 		if err != nil {
 			var pe *resp.ProtocolError
@@ -122,151 +65,161 @@ func (c *conn) runBatch() bool {
 			} else if errors.Is(err, resp.ErrQueryBufferLimit) {
 				s.log.Warning("Closing client that reached max query buffer length: " + c.cl.Addr)
 			}
-			keep = false
-			break
+			c.cl.CloseAfterReply = true
+			return
 		}
 		if args == nil {
-			break
+			return
 		}
-		if s.pauseUntil != 0 && !c.waitPause(args) {
-			keep = false
-			break
+		if s.pauseUntil != 0 && s.pauseHolds(args) {
+			s.park(c, args)
+			return
 		}
-		c.refreshBufferFigures()
-		s.exec.Exec(&c.cl, args, &c.w, now)
-		if c.cl.CloseAfterReply || c.cl.Killed.Load() {
-			keep = false
-			break
-		}
-		// Bound memory held by replies to one huge pipeline: flush midway.
-		if len(c.w.Buf) > 1<<20 {
-			c.running = false
-			s.mu.Unlock()
-			if !c.flush() {
-				return false
-			}
-			s.mu.Lock()
-			c.running = true
-			now = time.Now().UnixMilli()
+		if !s.execOne(c, args, now) {
+			return
 		}
 	}
-	c.running = false
-	s.mu.Unlock()
-	if !c.flush() {
-		return false
-	}
-	return keep
 }
 
-// waitPause blocks a paused command until the pause ends, releasing the
-// command lock while it waits. It reports false if the server stops.
-func (c *conn) waitPause(args [][]byte) bool {
-	s := c.s
-	for s.pauseUntil != 0 {
-		if s.pauseWriteOnly && !s.exec.MayWrite(args) {
-			return true
+// execOne runs one request of c and reports whether c may run more.
+func (s *Server) execOne(c *conn, args [][]byte, now int64) bool {
+	c.refreshBufferFigures()
+	c.running = true
+	s.exec.Exec(&c.cl, args, &c.w, now)
+	c.running = false
+	return !c.cl.CloseAfterReply && !c.cl.Killed.Load() && !c.closing
+}
+
+// pauseHolds reports whether the current CLIENT PAUSE holds args back.
+func (s *Server) pauseHolds(args [][]byte) bool {
+	return !s.pauseWriteOnly || s.exec.MayWrite(args)
+}
+
+// park holds c's request until the pause ends (resumeParked).
+func (s *Server) park(c *conn, args [][]byte) {
+	cp := make([][]byte, len(args))
+	for i, a := range args {
+		cp[i] = append([]byte(nil), a...)
+	}
+	c.parked = cp
+	s.loop.parked = append(s.loop.parked, c)
+}
+
+// resumeParked runs the requests held by a pause that has ended, in the
+// order they were held, then whatever their clients sent meanwhile.
+func (s *Server) resumeParked(now int64) {
+	waiting := s.loop.parked
+	s.loop.parked = nil
+	for _, c := range waiting {
+		if c.closing || c.parked == nil {
+			continue
 		}
-		wake := s.unpaused
-		wait := time.Until(time.UnixMilli(s.pauseUntil))
-		c.running = false
-		s.mu.Unlock()
-		c.flush()
-		if wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-wake:
-			case <-t.C:
-			case <-s.done:
-				t.Stop()
-				s.mu.Lock()
-				return false
-			}
-			t.Stop()
+		args := c.parked
+		if s.pauseUntil != 0 && s.pauseHolds(args) {
+			s.loop.parked = append(s.loop.parked, c) // a new pause began
+			continue
 		}
-		s.mu.Lock()
-		c.running = true
-		if s.pauseUntil != 0 && time.Now().UnixMilli() >= s.pauseUntil {
-			s.Unpause()
+		c.parked = nil
+		if s.execOne(c, args, now) {
+			s.process(c, now)
+		} else {
+			s.queueFlush(c)
 		}
 	}
-	return true
 }
 
 func (c *conn) refreshBufferFigures() {
 	c.cl.QBuf = int64(c.rd.QueryBufferSize())
 	c.cl.QBufFree = int64(c.rd.QueryBufferCap() - c.rd.QueryBufferSize())
-	c.cl.OutBuf = int64(len(c.w.Buf))
+	c.cl.OutBuf = int64(c.pending())
 	c.cl.OutMem = int64(cap(c.w.Buf))
 }
 
-func (c *conn) flush() bool {
-	if len(c.w.Buf) == 0 {
-		return true
+// queueFlush schedules c's replies to be written at the end of the turn.
+func (s *Server) queueFlush(c *conn) {
+	if c.queued || c.closing {
+		return
 	}
-	n, err := c.nc.Write(c.w.Buf)
-	c.s.stats.netOut.Add(int64(n))
+	c.queued = true
+	s.loop.flushq = append(s.loop.flushq, c)
+	if !s.loop.inTurn {
+		s.wakeLoop()
+	}
+}
+
+// flushConn writes as much of c's pending output as the socket takes and
+// reports whether all of it went. When some is left, c stops reading until
+// the socket drains; a write error closes c.
+func (s *Server) flushConn(c *conn) bool {
+	if c.closing {
+		return false
+	}
+	if c.pending() > 0 {
+		n, err := writeFD(c.fd, c.w.Buf[c.written:])
+		s.stats.netOut.Add(int64(n))
+		c.written += n
+		if err != nil {
+			s.closeConn(c)
+			return false
+		}
+		if c.pending() > 0 {
+			s.setInterest(c, evWrite)
+			return false
+		}
+	}
+	c.written = 0
 	if cap(c.w.Buf) > 64<<10 {
 		c.w.Buf = nil
 	} else {
 		c.w.Buf = c.w.Buf[:0]
 	}
-	return err == nil
-}
-
-func (c *conn) close() {
-	s := c.s
-	s.mu.Lock()
-	if c.cl.Monitor {
-		s.st.RemoveMonitor(&c.cl)
+	if c.cl.CloseAfterReply {
+		s.closeConn(c)
+		return false
 	}
-	s.mu.Unlock()
-	s.clientsMu.Lock()
-	delete(s.clients, c.cl.ID)
-	s.clientsMu.Unlock()
-	c.monMu.Lock()
-	if c.monWake != nil {
-		close(c.monWake)
-		c.monWake = nil
-	}
-	c.monMu.Unlock()
-	c.nc.Close()
+	s.setInterest(c, evRead)
+	return true
 }
 
-func (c *conn) startMonitor() {
-	c.monMu.Lock()
-	c.monWake = make(chan struct{}, 1)
-	wake := c.monWake
-	c.monMu.Unlock()
-	go func() {
-		for range wake {
-			c.monMu.Lock()
-			buf := c.monBuf
-			c.monBuf = nil
-			c.monMu.Unlock()
-			if len(buf) > 0 {
-				if _, err := c.nc.Write(buf); err != nil {
-					c.nc.Close()
-					return
-				}
-				c.s.stats.netOut.Add(int64(len(buf)))
-			}
-		}
-	}()
-}
-
-func (c *conn) sendMonitor(line []byte) {
-	c.monMu.Lock()
-	defer c.monMu.Unlock()
-	if c.monWake == nil {
+func (s *Server) setInterest(c *conn, ev uint32) {
+	if c.interest == ev || c.closing {
 		return
 	}
-	if len(c.monBuf)+len(line) > monitorMaxPending {
-		c.nc.Close()
+	if err := s.loop.p.modify(c.fd, ev); err != nil {
+		s.closeConn(c)
 		return
 	}
-	c.monBuf = append(c.monBuf, line...)
-	select {
-	case c.monWake <- struct{}{}:
-	default:
+	c.interest = ev
+	if ev&evWrite != 0 {
+		c.cl.Events = "w"
+	} else {
+		c.cl.Events = "r"
 	}
+}
+
+// closeConn schedules c to be closed at the end of the loop's turn (so
+// that its file descriptor number is not reused while events for it may
+// still be in hand) and stops everything it had in progress.
+func (s *Server) closeConn(c *conn) {
+	if c.closing {
+		return
+	}
+	c.closing = true
+	s.loop.closeq = append(s.loop.closeq, c)
+	if !s.loop.inTurn {
+		s.wakeLoop()
+	}
+}
+
+// sendMonitor queues one MONITOR line on c.
+func (s *Server) sendMonitor(c *conn, line []byte) {
+	if c.closing {
+		return
+	}
+	if c.pending()+len(line) > monitorMaxPending {
+		s.closeConn(c)
+		return
+	}
+	c.w.Buf = append(c.w.Buf, line...)
+	s.queueFlush(c)
 }

@@ -1,11 +1,11 @@
 // Package server accepts connections and runs clients' commands against the
-// keyspace: listeners (TCP and unix socket), one goroutine per connection,
-// pipelined batches answered with one write, the client registry, client
-// pauses, MONITOR feeds and the background expiry cycle.
+// keyspace: listeners (TCP and unix socket), an epoll event loop that serves
+// every connection, pipelined batches answered with one write, the client
+// registry, client pauses, MONITOR feeds and the background expiry cycle.
 //
 // Every command runs while holding one lock, so each command is atomic and
-// the history is serialisable. A connection takes the lock once per batch
-// of pipelined requests, not once per request.
+// the history is serialisable. The event loop takes the lock once per turn
+// (one epoll_wait's worth of ready sockets), not once per request.
 package server
 
 import (
@@ -14,7 +14,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"runtime"
@@ -47,16 +46,16 @@ type Server struct {
 
 	mu sync.Mutex // the command lock: held while any command runs
 
-	listeners []net.Listener
-	unixPath  string
+	addrs    []net.Addr // what Listen bound, for Addrs and INFO
+	loop     *eventLoop
+	unixPath string
 
 	clientsMu sync.Mutex
 	clients   map[int64]*conn
 	nextID    atomic.Int64
 
-	pauseUntil     int64 // Unix ms, guarded by mu
+	pauseUntil     int64 // Unix ms, 0 = not paused; guarded by mu
 	pauseWriteOnly bool
-	unpaused       chan struct{} // closed when a pause ends, guarded by mu
 
 	maxClients atomic.Int64
 	timeoutSec atomic.Int64
@@ -72,6 +71,7 @@ type Server struct {
 	runID   string
 	done    chan struct{}
 	stopped sync.Once
+	serving bool // Serve started the loop (guarded by mu)
 	wg      sync.WaitGroup
 
 	// ShutdownHook is called (without the command lock) when a SHUTDOWN or
@@ -87,6 +87,7 @@ func New(cfg *config.Config, log *Logger) *Server {
 		clients: make(map[int64]*conn),
 		start:   time.Now(),
 		done:    make(chan struct{}),
+		loop:    &eventLoop{conns: make(map[int]*conn)},
 	}
 	var id [20]byte
 	_, _ = rand.Read(id[:])
@@ -153,6 +154,26 @@ func (s *Server) watchConfig() {
 // addresses prefixed with '-' are optional: failing to bind them (e.g. no
 // IPv6) is not an error, as in Redis.
 func (s *Server) Listen() error {
+	p, err := newPoller()
+	if err != nil {
+		return fmt.Errorf("Failed creating the event loop: %w", err)
+	}
+	s.loop.p = p
+	if err := s.listen(); err != nil {
+		p.close()
+		return err
+	}
+	for _, ls := range s.loop.lsocks {
+		if err := p.add(ls.fd, evRead); err != nil {
+			s.closeListeners()
+			p.close()
+			return fmt.Errorf("Failed registering a listening socket: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Server) listen() error {
 	port := s.cfg.Int("port")
 	if port != 0 {
 		bound := 0
@@ -178,7 +199,10 @@ func (s *Server) Listen() error {
 				}
 				return fmt.Errorf("Failed listening on port %d (tcp), aborting: check the bind addresses (--bind) exist on this machine", port)
 			}
-			s.listeners = append(s.listeners, ln)
+			if err := s.adopt(ln, false, ""); err != nil {
+				s.closeListeners()
+				return fmt.Errorf("Failed listening on port %d (tcp), aborting: %w", port, err)
+			}
 			bound++
 		}
 		if bound == 0 {
@@ -200,21 +224,37 @@ func (s *Server) Listen() error {
 			}
 		}
 		s.unixPath = path
-		s.listeners = append(s.listeners, ln)
+		if err := s.adopt(ln, true, path); err != nil {
+			s.closeListeners()
+			return fmt.Errorf("Failed opening Unix socket: %w", err)
+		}
 	}
-	if len(s.listeners) == 0 {
+	if len(s.loop.lsocks) == 0 {
 		s.log.Warning("Configured to not listen anywhere, exiting.")
 		return errors.New("Configured to not listen anywhere, exiting.")
 	}
 	return nil
 }
 
+// adopt hands a listening socket over to the event loop.
+func (s *Server) adopt(ln net.Listener, isUnix bool, path string) error {
+	addr := ln.Addr()
+	fd, err := listenerFD(ln)
+	if err != nil {
+		return err
+	}
+	s.addrs = append(s.addrs, addr)
+	s.loop.lsocks = append(s.loop.lsocks, listenSock{fd: fd, isUnix: isUnix, path: path})
+	return nil
+}
+
 // closeListeners undoes a Listen that failed part way.
 func (s *Server) closeListeners() {
-	for _, ln := range s.listeners {
-		ln.Close()
+	for _, ls := range s.loop.lsocks {
+		closeFD(ls.fd)
 	}
-	s.listeners = nil
+	s.loop.lsocks = nil
+	s.addrs = nil
 }
 
 // listenTCP listens on one address. IPv6 sockets are v6-only, as Redis
@@ -245,93 +285,54 @@ func isAddrUnavailable(err error) bool {
 }
 
 // Addrs returns the addresses actually listened on.
-func (s *Server) Addrs() []net.Addr {
-	out := make([]net.Addr, len(s.listeners))
-	for i, ln := range s.listeners {
-		out[i] = ln.Addr()
-	}
-	return out
-}
+func (s *Server) Addrs() []net.Addr { return append([]net.Addr(nil), s.addrs...) }
 
-// Serve accepts connections until Close. It logs the ready lines first.
+// Serve runs the event loop until Close. It logs the ready lines first.
 func (s *Server) Serve() {
-	for _, ln := range s.listeners {
-		if _, ok := ln.(*net.UnixListener); ok {
+	for _, ls := range s.loop.lsocks {
+		if ls.isUnix {
 			s.log.Notice("Ready to accept connections unix")
 		} else {
 			s.log.Notice("Ready to accept connections tcp")
 		}
 	}
-	s.wg.Add(1)
-	go s.cron()
-	for _, ln := range s.listeners {
-		s.wg.Add(1)
-		go s.acceptLoop(ln)
+	s.mu.Lock()
+	select {
+	case <-s.done:
+		s.mu.Unlock()
+		return
+	default:
 	}
+	s.serving = true
+	s.wg.Add(2)
+	s.mu.Unlock()
+	go s.cron()
+	go s.runLoop()
 	<-s.done
 }
 
 // Done is closed when the server stops.
 func (s *Server) Done() <-chan struct{} { return s.done }
 
-func (s *Server) acceptLoop(ln net.Listener) {
-	defer s.wg.Done()
-	_, isUnix := ln.(*net.UnixListener)
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			select {
-			case <-s.done:
-				return
-			default:
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			s.log.Warning("Accepting client connection: " + err.Error())
-			time.Sleep(10 * time.Millisecond)
-			continue
-		}
-		s.stats.connections.Add(1)
-		s.clientsMu.Lock()
-		n := int64(len(s.clients))
-		s.clientsMu.Unlock()
-		if n >= s.maxClients.Load() {
-			s.stats.rejected.Add(1)
-			_, _ = nc.Write([]byte("-" + command.ErrMaxClients + "\r\n"))
-			nc.Close()
-			continue
-		}
-		if tc, ok := nc.(*net.TCPConn); ok {
-			_ = tc.SetNoDelay(true)
-			if ka := s.cfg.Int("tcp-keepalive"); ka > 0 {
-				_ = tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: time.Duration(ka) * time.Second, Interval: time.Duration(ka) * time.Second / 3, Count: 3})
-			}
-		}
-		c := s.newConn(nc, isUnix)
-		s.wg.Add(1)
-		go c.serve()
-	}
-}
-
 // Close stops accepting, disconnects every client and waits for them.
 func (s *Server) Close() {
 	s.stopped.Do(func() {
+		s.mu.Lock()
 		close(s.done)
-		for _, ln := range s.listeners {
-			ln.Close()
-		}
-		s.clientsMu.Lock()
-		for _, c := range s.clients {
-			c.nc.Close()
-		}
-		s.clientsMu.Unlock()
-		if s.unixPath != "" {
-			_ = os.Remove(s.unixPath)
+		serving := s.serving
+		s.mu.Unlock()
+		if serving {
+			s.wakeLoop()
+		} else if s.loop.p != nil {
+			// Listened but never served: nothing runs to clean up.
+			s.closeListeners()
+			s.loop.p.close()
 		}
 	})
 	s.wg.Wait()
+	if s.unixPath != "" {
+		_ = os.Remove(s.unixPath)
+	}
 }
 
 // cron runs the periodic work: active expiry and the ops meter.
@@ -351,7 +352,29 @@ func (s *Server) cron() {
 		}
 		s.activeExpire(time.Second / time.Duration(hz))
 		s.ops.sample(s.st.Stats.Commands.Load(), s.stats.netIn.Load(), s.stats.netOut.Load())
-		s.checkPauseEnd()
+		s.closeIdleClients()
+	}
+}
+
+// closeIdleClients disconnects clients silent for longer than timeout, as
+// Redis's clientsCronHandleTimeout does; monitors and clients held by a
+// pause are exempt.
+func (s *Server) closeIdleClients() {
+	t := s.timeoutSec.Load()
+	if t <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now().UnixMilli()
+	for _, c := range s.loop.conns {
+		if c.closing || c.cl.Monitor || c.parked != nil {
+			continue
+		}
+		if now-c.cl.LastActive > t*1000 {
+			s.log.Verbose("Closing idle client")
+			s.closeConn(c)
+		}
 	}
 }
 
@@ -396,7 +419,8 @@ func (s *Server) Clients() []*command.Client {
 	return out
 }
 
-// Kill disconnects a client (command.Server).
+// Kill disconnects a client (command.Server); called with the command
+// lock held.
 func (s *Server) Kill(cl *command.Client) {
 	s.clientsMu.Lock()
 	c := s.clients[cl.ID]
@@ -410,13 +434,12 @@ func (s *Server) Kill(cl *command.Client) {
 		cl.CloseAfterReply = true
 		return
 	}
-	c.nc.Close()
+	s.closeConn(c)
 }
 
 // Pause implements CLIENT PAUSE; called with the command lock held.
 func (s *Server) Pause(untilMs int64, writeOnly bool) {
-	if s.pauseUntil == 0 || s.unpaused == nil {
-		s.unpaused = make(chan struct{})
+	if s.pauseUntil == 0 {
 		s.pauseWriteOnly = writeOnly
 	} else if !writeOnly {
 		// A pause of everything overrides a write pause, never the reverse.
@@ -425,23 +448,19 @@ func (s *Server) Pause(untilMs int64, writeOnly bool) {
 	if untilMs > s.pauseUntil {
 		s.pauseUntil = untilMs
 	}
+	if !s.loop.inTurn {
+		s.wakeLoop() // the loop's sleep must now end with the pause
+	}
 }
 
 // Unpause implements CLIENT UNPAUSE; called with the command lock held.
+// The held requests run at the end of the loop's current (or next) turn.
 func (s *Server) Unpause() {
 	s.pauseUntil = 0
-	if s.unpaused != nil {
-		close(s.unpaused)
-		s.unpaused = nil
+	s.pauseWriteOnly = false
+	if len(s.loop.parked) > 0 && !s.loop.inTurn {
+		s.wakeLoop()
 	}
-}
-
-func (s *Server) checkPauseEnd() {
-	s.mu.Lock()
-	if s.pauseUntil != 0 && time.Now().UnixMilli() >= s.pauseUntil {
-		s.Unpause()
-	}
-	s.mu.Unlock()
 }
 
 // Monitor turns cl's connection into a MONITOR feed.
@@ -453,8 +472,7 @@ func (s *Server) Monitor(cl *command.Client) {
 		return
 	}
 	cl.Monitor = true
-	c.startMonitor()
-	s.st.AddMonitor(&command.MonitorSink{Client: cl, Send: c.sendMonitor})
+	s.st.AddMonitor(&command.MonitorSink{Client: cl, Send: func(line []byte) { s.sendMonitor(c, line) }})
 }
 
 // Shutdown stops the server (SHUTDOWN).
@@ -488,8 +506,8 @@ func (s *Server) Info() command.ServerInfo {
 	}
 	s.clientsMu.Unlock()
 	port := 0
-	for _, ln := range s.listeners {
-		if a, ok := ln.Addr().(*net.TCPAddr); ok {
+	for _, a := range s.addrs {
+		if a, ok := a.(*net.TCPAddr); ok {
 			port = a.Port
 			break
 		}
@@ -575,5 +593,3 @@ func MemStats() runtime.MemStats {
 	runtime.ReadMemStats(&ms)
 	return ms
 }
-
-var _ io.Closer = (*net.TCPConn)(nil)
