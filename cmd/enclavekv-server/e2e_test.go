@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -464,4 +465,58 @@ func TestSignalShutdown(t *testing.T) {
 			t.Fatalf("log lacks %q:\n%s", want, logb)
 		}
 	}
+}
+
+// TestDefaultBindIsLoopback starts the server with no bind option: it must
+// listen on 127.0.0.1 and ::1 only, never on every interface. The kernel's
+// socket tables say where it listens; no traffic leaves loopback.
+func TestDefaultBindIsLoopback(t *testing.T) {
+	port := freePort(t)
+	p := start(t, "--port", strconv.Itoa(port))
+	p.port = port
+	if got := redisCLI(t, p, "", "CONFIG", "GET", "bind"); got != "bind\n127.0.0.1 -::1\n" {
+		t.Fatalf("CONFIG GET bind: %q", got)
+	}
+	listening := listenAddrs(t, port)
+	if len(listening) == 0 {
+		t.Fatalf("no listening socket found for port %d", port)
+	}
+	for _, a := range listening {
+		if a != "127.0.0.1" && a != "::1" {
+			t.Errorf("listens on %s:%d; want loopback only (all: %v)", a, port, listening)
+		}
+	}
+}
+
+// listenAddrs reads /proc/net/tcp{,6} for the local addresses of the
+// sockets in LISTEN state on port.
+func listenAddrs(t *testing.T, port int) []string {
+	t.Helper()
+	var out []string
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // no IPv6 on this machine
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			fields := strings.Fields(line)
+			if len(fields) < 4 || fields[3] != "0A" { // 0A = TCP_LISTEN
+				continue
+			}
+			hostHex, portHex, ok := strings.Cut(fields[1], ":")
+			if p, err := strconv.ParseUint(portHex, 16, 16); !ok || err != nil || int(p) != port {
+				continue
+			}
+			raw, err := hex.DecodeString(hostHex)
+			if err != nil {
+				t.Fatalf("%s: %q", f, fields[1])
+			}
+			// The kernel prints each 32-bit word in host (little-endian) order.
+			for i := 0; i+4 <= len(raw); i += 4 {
+				raw[i], raw[i+1], raw[i+2], raw[i+3] = raw[i+3], raw[i+2], raw[i+1], raw[i]
+			}
+			out = append(out, net.IP(raw).String())
+		}
+	}
+	return out
 }

@@ -37,7 +37,11 @@ var obufClassNames = [3]string{"normal", "slave", "pubsub"}
 
 var oomDefaults = [3]int{0, 200, 800}
 
-var defaultBind = []string{"*", "-::*"}
+// defaultBind differs from redis-server's compiled-in "* -::*": like the
+// redis.conf that Redis ships, enclavekv listens on loopback only unless
+// told otherwise, so that a fresh server is not reachable from the network
+// before an operator has chosen to expose it.
+var defaultBind = []string{"127.0.0.1", "-::1"}
 
 var defaultSave = []SavePoint{{3600, 1}, {300, 100}, {60, 10000}}
 
