@@ -82,10 +82,13 @@ func readOldConfig(path string) (*rewriteState, error) {
 		}
 		return nil, err
 	}
-	if len(data) == 0 {
+	// Read as the parser reads (fgets, each chunk cut at a NUL byte), so
+	// the lines kept are the lines that were loaded.
+	content := fgetsContent(data)
+	if content == "" {
 		return st, nil
 	}
-	for _, raw := range strings.Split(string(data), "\n") {
+	for _, raw := range strings.Split(content, "\n") {
 		line := trimSet(raw, "\r\n\t ")
 		if line == "" || line[0] == '#' {
 			if st.needsSignature && line == rewriteSignature {
@@ -260,9 +263,19 @@ func (st *rewriteState) rewriteOption(o *option, v *value, vals []value) {
 			st.markProcessed(name)
 			return
 		}
+		// Redis joins the addresses unquoted; an address that would not
+		// read back as itself (empty, or with spaces or quotes) is quoted
+		// here so that the rewritten file loads the same configuration.
 		addrs := `""`
 		if len(v.strs) > 0 {
-			addrs = strings.Join(v.strs, " ")
+			parts := make([]string, len(v.strs))
+			for i, a := range v.strs {
+				parts[i] = a
+				if a == "" || strings.ContainsAny(a, " \t\r\n\"'\\") {
+					parts[i] = repr(a)
+				}
+			}
+			addrs = strings.Join(parts, " ")
 		}
 		st.rewriteLine(name, name+" "+addrs, true)
 	case spReplicaOf:
