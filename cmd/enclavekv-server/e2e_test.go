@@ -394,6 +394,12 @@ func TestUnixSocketOnly(t *testing.T) {
 	if err != nil || string(out) != "PONG\n" {
 		t.Fatalf("PING over unix socket: %v %q", err, out)
 	}
+	// As in Redis: a unix-socket client is flagged U, both addresses are
+	// "<path>:0".
+	out, err = exec.Command("redis-cli", "-s", sock, "CLIENT", "INFO").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), " addr="+sock+":0 laddr="+sock+":0 ") || !strings.Contains(string(out), " flags=U ") {
+		t.Fatalf("CLIENT INFO over unix socket: %v %q", err, out)
+	}
 	if !strings.Contains(p.output(), "Ready to accept connections unix") {
 		t.Fatalf("missing unix ready line:\n%s", p.output())
 	}

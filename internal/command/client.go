@@ -23,10 +23,12 @@ type Client struct {
 	LibName string
 	LibVer  string
 	Addr    string // "ip:port" or "/path/to.sock:0"
-	LAddr   string
+	LAddr   string // the server's side, same forms as Addr
 	FD      int
 	Unix    bool
-	Created int64 // Unix ms
+	// SocketPath is the unix socket's path, for a Unix client.
+	SocketPath string
+	Created    int64 // Unix ms
 	// LastActive is when the client last sent a command (Unix ms).
 	LastActive int64
 	DBIndex    int

@@ -271,6 +271,9 @@ func clientFlags(cl *Client) string {
 	if cl.Monitor {
 		f = append(f, 'O')
 	}
+	if cl.Unix {
+		f = append(f, 'U')
+	}
 	if cl.NoEvict {
 		f = append(f, 'e')
 	}
@@ -282,7 +285,7 @@ func clientFlags(cl *Client) string {
 
 func clientListCmd(c *Ctx) {
 	var typ string
-	var ids map[int64]bool
+	var ids []int64 // CLIENT LIST ID: listed in the order given, repeats included
 	if len(c.Args) > 2 {
 		switch {
 		case len(c.Args) == 4 && eqFold(c.Args[2], "type"):
@@ -294,14 +297,13 @@ func clientListCmd(c *Ctx) {
 				return
 			}
 		case len(c.Args) >= 4 && eqFold(c.Args[2], "id"):
-			ids = make(map[int64]bool)
 			for _, a := range c.Args[3:] {
 				id, ok := parseInt(a)
-				if !ok || id <= 0 {
+				if !ok {
 					c.Error("ERR Invalid client ID")
 					return
 				}
-				ids[id] = true
+				ids = append(ids, id)
 			}
 		default:
 			c.SyntaxError()
@@ -309,21 +311,24 @@ func clientListCmd(c *Ctx) {
 		}
 	}
 	var b strings.Builder
-	for _, cl := range c.Srv.Clients() {
-		if ids != nil && !ids[cl.ID] {
-			continue
+	all := c.Srv.Clients()
+	if ids != nil {
+		for _, id := range ids {
+			for _, cl := range all {
+				if cl.ID == id {
+					b.WriteString(ClientInfoLine(cl, c.Now))
+					b.WriteByte('\n')
+				}
+			}
 		}
-		switch typ {
-		case "normal":
-			if cl.Monitor {
-				continue
-			}
-		case "master", "pubsub":
+		c.W.Verbatim("txt", b.String())
+		return
+	}
+	for _, cl := range all {
+		// A MONITOR client is of type normal, as in Redis; replicas and
+		// pub/sub clients do not exist yet.
+		if typ != "" && typ != "normal" {
 			continue
-		case "replica", "slave":
-			if !cl.Monitor {
-				continue
-			}
 		}
 		b.WriteString(ClientInfoLine(cl, c.Now))
 		b.WriteByte('\n')
@@ -418,7 +423,7 @@ func clientPauseCmd(c *Ctx) {
 			return
 		}
 	} else if len(c.Args) > 4 {
-		c.SyntaxError()
+		c.subcommandSyntaxError()
 		return
 	}
 	c.Srv.Pause(time.Now().UnixMilli()+ms, writeOnly)
@@ -536,20 +541,9 @@ func clientKillCmd(c *Ctx) {
 		if user != "" && cl.User != user {
 			continue
 		}
-		if hasType {
-			isReplica := cl.Monitor
-			switch typ {
-			case "normal":
-				if isReplica {
-					continue
-				}
-			case "replica", "slave":
-				if !isReplica {
-					continue
-				}
-			default:
-				continue
-			}
+		// A MONITOR client is of type normal, as in Redis.
+		if hasType && typ != "normal" {
+			continue
 		}
 		if skipMe && cl == c.Client {
 			continue

@@ -17,6 +17,7 @@ const (
 	ErrOffsetRange     = "ERR offset is out of range"
 	ErrSameObject      = "ERR source and destination objects are the same"
 	ErrMaxClients      = "ERR max number of clients reached"
+	ErrReplicaKeyspace = "ERR Replica can't interact with the keyspace"
 	ErrTimeoutNegative = "ERR timeout is negative"
 	ErrTimeoutInvalid  = "ERR timeout is not an integer or out of range"
 	ErrNoSuchClient    = "ERR No such client"

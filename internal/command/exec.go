@@ -97,8 +97,19 @@ func (x *Executor) exec(ctx *Ctx, cl *Client, args [][]byte, w *resp.Writer, now
 		x.finishReply(cl, w, mark, skipped)
 		return
 	}
+	// The command being run is the client's current one for CLIENT
+	// INFO/LIST, as Redis sets c->lastcmd before calling it.
+	cl.LastCmd = cmd.Name
+	// A MONITOR client counts as a replica in Redis and may not touch the
+	// keyspace any more.
+	if cl.Monitor && cmd.Flags&(Write|ReadOnly|MayReplicate) != 0 {
+		ctx.Error(ErrReplicaKeyspace)
+		x.State.Stats.Rejected.Add(1)
+		cmd.Stats.Rejected.Add(1)
+		x.finishReply(cl, w, mark, skipped)
+		return
+	}
 	ctx.DB = x.KS.DBs[cl.DBIndex]
-	dbIndex := cl.DBIndex
 	start := monoNanos()
 	cmd.Handler(ctx)
 	dur := time.Duration(monoNanos() - start)
@@ -119,14 +130,15 @@ func (x *Executor) exec(ctx *Ctx, cl *Client, args [][]byte, w *resp.Writer, now
 	if cmd.Flags&SkipSlowlog == 0 {
 		x.State.Slowlog.Observe(cl, logged, now, us)
 	}
-	// Monitors see the command after it ran (with secrets redacted), in
-	// the database it was issued in.
-	if cmd.Flags&(SkipMonitor|Admin) == 0 && len(x.State.monitors) > 0 {
-		x.State.feedMonitors(cl, dbIndex, logged, time.Now().Add(-dur).UnixMicro())
-	}
 	x.State.Latency.Observe("command", now, dur)
-	cl.LastCmd = cmd.Name
+	// The reply is settled (CLIENT REPLY) before the MONITOR feed, which a
+	// monitoring client may append to its own output after it.
 	x.finishReply(cl, w, mark, skipped)
+	// Monitors see the command after it ran (with secrets redacted), with
+	// the client's database as it is afterwards (SELECT 2 shows [2 ...]).
+	if cmd.Flags&(SkipMonitor|Admin) == 0 && len(x.State.monitors) > 0 {
+		x.State.feedMonitors(cl, cl.DBIndex, logged, time.Now().Add(-dur).UnixMicro())
+	}
 	*ctx = Ctx{} // drop references to the arguments and the client
 }
 

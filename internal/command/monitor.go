@@ -44,7 +44,7 @@ func (s *State) feedMonitors(cl *Client, db int, args [][]byte, nowUs int64) {
 	line = append(line, ' ')
 	if cl.Unix {
 		line = append(line, "unix:"...)
-		line = append(line, cl.LAddr...)
+		line = append(line, cl.SocketPath...)
 	} else {
 		line = append(line, cl.Addr...)
 	}
@@ -54,10 +54,9 @@ func (s *State) feedMonitors(cl *Client, db int, args [][]byte, nowUs int64) {
 		line = AppendRepr(line, a)
 	}
 	line = append(line, "\r\n"...)
+	// A monitor sees its own commands too, as in Redis.
 	for _, m := range s.monitors {
-		if m.Client != cl {
-			m.Send(line)
-		}
+		m.Send(line)
 	}
 }
 

@@ -45,7 +45,7 @@ func (c *conn) pending() int { return len(c.w.Buf) - c.written }
 // connection is to close, or its output is blocked. Replies are queued for
 // the end of the loop's turn.
 func (s *Server) process(c *conn, now int64) {
-	if c.parked != nil || c.closing || c.cl.CloseAfterReply {
+	if c.parked != nil || c.closing || c.cl.CloseAfterReply || s.stopping {
 		return
 	}
 	c.rd.MaxBulk = s.protoMaxBulk.Load()
@@ -87,7 +87,7 @@ func (s *Server) execOne(c *conn, args [][]byte, now int64) bool {
 	c.running = true
 	s.exec.Exec(&c.cl, args, &c.w, now)
 	c.running = false
-	return !c.cl.CloseAfterReply && !c.cl.Killed.Load() && !c.closing
+	return !c.cl.CloseAfterReply && !c.cl.Killed.Load() && !c.closing && !s.stopping
 }
 
 // pauseHolds reports whether the current CLIENT PAUSE holds args back.
@@ -108,6 +108,9 @@ func (s *Server) park(c *conn, args [][]byte) {
 // resumeParked runs the requests held by a pause that has ended, in the
 // order they were held, then whatever their clients sent meanwhile.
 func (s *Server) resumeParked(now int64) {
+	if s.stopping {
+		return
+	}
 	waiting := s.loop.parked
 	s.loop.parked = nil
 	for _, c := range waiting {

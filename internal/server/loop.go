@@ -146,6 +146,9 @@ func (s *Server) onReadable(c *conn, now int64) {
 		return
 	}
 	s.stats.netIn.Add(int64(c.rd.Buffered() - before))
+	// Any input counts as activity for the idle timeout, as in Redis: a
+	// client slowly uploading a big value is not idle.
+	c.cl.LastActive = now
 	if c.parked != nil {
 		// A held client keeps being read, so that a disconnect is seen,
 		// but within the query buffer limit.
@@ -163,8 +166,14 @@ func (s *Server) endTurn() {
 	l := s.loop
 	for i, c := range l.flushq {
 		c.queued = false
-		s.flushConn(c)
 		l.flushq[i] = nil
+		if c.interest&evWrite != 0 {
+			// Waiting for the socket to drain: the writable event
+			// flushes, then runs the requests still buffered. Flushing
+			// here could empty the output with nobody left to run them.
+			continue
+		}
+		s.flushConn(c)
 	}
 	l.flushq = l.flushq[:0]
 	for i := 0; i < len(l.closeq); i++ { // closing may queue more
@@ -201,7 +210,6 @@ func (s *Server) acceptAll(ls *listenSock, now int64) {
 			s.log.Warning("Accepting client connection: " + err.Error())
 			return
 		}
-		s.stats.connections.Add(1)
 		s.clientsMu.Lock()
 		n := int64(len(s.clients))
 		s.clientsMu.Unlock()
@@ -211,6 +219,7 @@ func (s *Server) acceptAll(ls *listenSock, now int64) {
 			closeFD(fd)
 			continue
 		}
+		s.stats.connections.Add(1) // Redis counts only the accepted ones
 		if !ls.isUnix {
 			tuneTCP(fd, int(s.cfg.Int("tcp-keepalive")))
 		}
@@ -240,7 +249,8 @@ func (s *Server) newConn(fd int, sa unix.Sockaddr, ls *listenSock, now int64) *c
 	}
 	if ls.isUnix {
 		c.cl.Addr = ls.path + ":0"
-		c.cl.LAddr = ls.path
+		c.cl.LAddr = ls.path + ":0"
+		c.cl.SocketPath = ls.path
 	} else {
 		c.cl.Addr = formatAddr(sa)
 		c.cl.LAddr = localAddr(fd)

@@ -72,7 +72,11 @@ type Server struct {
 	done    chan struct{}
 	stopped sync.Once
 	serving bool // Serve started the loop (guarded by mu)
-	wg      sync.WaitGroup
+	// stopping is set (under mu) once SHUTDOWN has decided to stop: no
+	// command runs after it, so nothing is acknowledged that a final save
+	// made just before would not hold.
+	stopping bool
+	wg       sync.WaitGroup
 
 	// ShutdownHook is called (without the command lock) when a SHUTDOWN or
 	// signal stops the server; persistence will hang its final save here.
@@ -486,6 +490,7 @@ func (s *Server) Shutdown(opts command.ShutdownOpts) string {
 		}
 	}
 	s.log.Warning("User requested shutdown...")
+	s.stopping = true
 	go s.Close()
 	return ""
 }

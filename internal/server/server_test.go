@@ -242,3 +242,109 @@ func TestActiveExpiry(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A pipeline whose replies pass the mid-batch flush size must get every
+// reply once its client reads: when the output drains, the requests still
+// buffered run without waiting for more input. The test makes the order
+// that once lost them: the loop stops the pipeline on a full socket, then,
+// within the same turn (stretched by another client's DEBUG SLEEP), the
+// client drains the socket before the end-of-turn flush.
+func TestBigPipelinedRepliesNeverStall(t *testing.T) {
+	// Over TCP: loopback socket buffers grow to megabytes, so a drained
+	// socket takes all the rest of the output at once.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	s, _ := startServer(t, [2]string{"enable-debug-command", "yes"}, [2]string{"port", fmt.Sprint(port)}, [2]string{"bind", "127.0.0.1"})
+	dialTCP := func() net.Conn {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	setup := dialTCP()
+	value := strings.Repeat("v", 100<<10)
+	fmt.Fprintf(setup, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n%s\r\n", len(value), value)
+	if line, _ := bufio.NewReader(setup).ReadString('\n'); line != "+OK\r\n" {
+		t.Fatalf("SET: %q", line)
+	}
+	const gets = 100 // 10 MB of replies
+	pipe := strings.Repeat("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", gets) + "*2\r\n$4\r\nECHO\r\n$3\r\nend\r\n"
+	want := len(fmt.Sprintf("$%d\r\n%s\r\n", len(value), value))*gets + len("$3\r\nend\r\n")
+	for it := 0; it < 3; it++ {
+		a, x := dialTCP(), dialTCP()
+		s.mu.Lock()
+		a.Write([]byte(pipe))
+		x.Write([]byte("DEBUG SLEEP 0.3\r\n"))
+		time.Sleep(50 * time.Millisecond) // both requests are in before the turn
+		s.mu.Unlock()
+		time.Sleep(50 * time.Millisecond) // the turn is in the sleep: drain now
+		_ = a.SetDeadline(time.Now().Add(3 * time.Second))
+		n, err := io.CopyN(io.Discard, a, int64(want))
+		if err != nil {
+			t.Fatalf("round %d: %d of %d reply bytes, then %v", it, n, want, err)
+		}
+		a.Close()
+		x.Close()
+	}
+}
+
+// Nothing runs after SHUTDOWN: a write that another client sent in the
+// meantime is never applied (a final save made by the shutdown would not
+// hold it) and never acknowledged.
+func TestNothingRunsAfterShutdown(t *testing.T) {
+	s, sock := startServer(t)
+	a, b := dial(t, sock), dial(t, sock)
+	waitClients(t, s, 2)
+	// Holding the command lock keeps the loop from running either request
+	// until both are in: b's write is then served after the SHUTDOWN.
+	s.mu.Lock()
+	a.Write([]byte("SHUTDOWN NOSAVE\r\nSET after-a 1\r\n"))
+	time.Sleep(50 * time.Millisecond)
+	b.Write([]byte("SET after-b 1\r\n"))
+	time.Sleep(50 * time.Millisecond)
+	s.mu.Unlock()
+	if got := readUntilClosed(t, b); got != "" {
+		t.Errorf("a client got %q after SHUTDOWN", got)
+	}
+	readUntilClosed(t, a)
+	<-s.Done()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range []string{"after-a", "after-b"} {
+		if s.ks.DBs[0].Exists([]byte(k), time.Now().UnixMilli()) {
+			t.Errorf("%s: a write sent after SHUTDOWN ran", k)
+		}
+	}
+}
+
+// The idle timeout counts any input as activity: a client uploading a big
+// value slowly is not disconnected, as in Redis.
+func TestSlowUploadIsNotIdle(t *testing.T) {
+	_, sock := startServer(t, [2]string{"timeout", "1"})
+	c := dial(t, sock)
+	value := strings.Repeat("u", 64<<10)
+	req := fmt.Sprintf("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n%s\r\n", len(value), value)
+	// 2.5 s of upload in small pieces, longer than the timeout.
+	const pieces = 25
+	step := len(req) / pieces
+	for i := 0; i < pieces; i++ {
+		end := (i + 1) * step
+		if i == pieces-1 {
+			end = len(req)
+		}
+		if _, err := c.Write([]byte(req[i*step : end])); err != nil {
+			t.Fatalf("write piece %d: %v", i, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	buf := make([]byte, 5)
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "+OK\r\n" {
+		t.Fatalf("after a slow upload: %q, %v", buf, err)
+	}
+}
