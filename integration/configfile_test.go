@@ -1,8 +1,10 @@
 package integration
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -135,4 +137,110 @@ func runBounded(t *testing.T, bin string, args []string) (int, string, string) {
 		t.Fatalf("%s: %v", bin, err)
 	}
 	return code, stdout.String(), stderr.String()
+}
+
+// TestDiffConfigFileAccepted starts both servers on a unix socket with the
+// same config file and arguments, and compares what CONFIG GET then says
+// about the options the file set: the parsing rules (quotes, multi-line
+// save, a lone "" that resets, one quoted argument split into several,
+// command-line overrides after the file) must come out the same.
+func TestDiffConfigFileAccepted(t *testing.T) {
+	dir := t.TempDir()
+	inc := filepath.Join(dir, "inc.conf")
+	if err := os.WriteFile(inc, []byte("save \"\"\nhz 20\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		conf string
+		argv []string
+		get  []string
+	}{
+		{"quotes and case", "PORT 0\nmaxclients \"77\"\nloglevel 'VERBOSE'\n", nil, []string{"maxclients", "loglevel"}},
+		{"save lines add up", "save 900 1\nsave 300 10\n", nil, []string{"save"}},
+		{"save empty resets mid-file", "save 900 1\nsave \"\"\nsave 7 7\n", nil, []string{"save"}},
+		{"save empty last", "save 900 1\nsave \"\"\n", nil, []string{"save"}},
+		{"save empty in an include", "save 900 1\ninclude " + inc + "\n", nil, []string{"save", "hz"}},
+		{"save as one quoted argument", "save \"900  1   300 10\"\n", nil, []string{"save"}},
+		{"save override", "save 900 1\n", []string{"--save", "60", "5"}, []string{"save"}},
+		{"save override empty", "save 900 1\n", []string{"--save", ""}, []string{"save"}},
+		{"save override one argument", "", []string{"--save", "900 1"}, []string{"save"}},
+		{"bind as one quoted argument", "bind \"127.0.0.1 -::1\"\n", nil, []string{"bind"}},
+		{"memory units", "maxmemory 1gb\nproto-max-bulk-len 1mb\nclient-query-buffer-limit 2mb\n", nil, []string{"maxmemory", "proto-max-bulk-len", "client-query-buffer-limit"}},
+		{"buffer limits", "client-output-buffer-limit pubsub 64mb 16mb 90\n", nil, []string{"client-output-buffer-limit"}},
+		{"keyspace events", "notify-keyspace-events KEA\n", nil, []string{"notify-keyspace-events"}},
+		{"timeouts", "timeout 30\ntcp-keepalive 60\n", []string{"--timeout", "31"}, []string{"timeout", "tcp-keepalive"}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, "ok"+strings.Repeat("x", i)+".conf")
+			if err := os.WriteFile(path, []byte(tc.conf), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := append([]string{path}, tc.argv...)
+			ref := configGetFrom(t, refServer.bin, filepath.Join(dir, "r.sock"), args, tc.get)
+			sut := configGetFrom(t, sutServer.bin, filepath.Join(dir, "s.sock"), args, tc.get)
+			if ref != sut {
+				t.Errorf("config %q %q:\nredis-server: %s\nenclavekv:    %s", tc.conf, tc.argv, ref, sut)
+			}
+		})
+	}
+}
+
+// configGetFrom starts bin with args on a unix socket only, asks CONFIG GET
+// for each name, and stops it. It returns "name=value ..." in the order
+// asked (Redis's reply order is its hash order).
+func configGetFrom(t *testing.T, bin, sock string, args, names []string) string {
+	t.Helper()
+	_ = os.Remove(sock)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append(append([]string{}, args...), "--port", "0", "--unixsocket", sock, "--daemonize", "no")...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	defer func() {
+		_ = cmd.Process.Kill()
+		<-done
+	}()
+	var nc net.Conn
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var err error
+		if nc, err = net.Dial("unix", sock); err == nil {
+			break
+		}
+		select {
+		case <-done:
+			t.Fatalf("%s %q exited:\n%s", bin, args, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s %q: no socket: %v\n%s", bin, args, err, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(nc)
+	var parts []string
+	for _, name := range names {
+		if _, err := nc.Write(encodeCommand([]string{"CONFIG", "GET", name})); err != nil {
+			t.Fatal(err)
+		}
+		r, _, err := readReply(br)
+		if err != nil || len(r.elems) != 2 {
+			t.Fatalf("%s CONFIG GET %s: %v %v", bin, name, r, err)
+		}
+		parts = append(parts, name+"="+string(r.elems[1].data))
+	}
+	_, _ = nc.Write(encodeCommand([]string{"SHUTDOWN", "NOSAVE"}))
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+	return strings.Join(parts, " ")
 }

@@ -268,8 +268,15 @@ func (p *parser) loadString(config string, depth int) error {
 			if k.opt.flags&fMultiArg == 0 && len(argv) != 2 {
 				return fail("wrong number of arguments")
 			}
+			args := argv[1:]
+			if k.opt.flags&fMultiArg != 0 && len(args) == 1 && args[0] != "" {
+				// One non-empty argument of a multi-argument option is
+				// split again, as Redis 7.0 does: --save "900 1" and
+				// bind "127.0.0.1 -::1" mean what they say.
+				args, _ = splitArgs(args[0])
+			}
 			ctx.reading = p.reading
-			if _, msg := ctx.set(k.opt, argv[1:]); msg != "" {
+			if _, msg := ctx.set(k.opt, args); msg != "" {
 				return fail(msg)
 			}
 			continue

@@ -366,7 +366,10 @@ func (ctx *setCtx) setSpecial(o *option, v *value, args []string) (bool, string)
 		*v = value{s: d}
 		return true, ""
 	case spSave:
-		if len(args) == 1 && args[0] == "" {
+		// A lone "" means no save points, and drops the ones set so far
+		// even in the middle of a config file (Redis resets them there).
+		reset := len(args) == 1 && args[0] == ""
+		if reset {
 			args = nil
 		}
 		if len(args)&1 != 0 {
@@ -386,7 +389,7 @@ func (ctx *setCtx) setSpecial(o *option, v *value, args []string) (bool, string)
 			// the first "save" line only, later lines accumulate.
 			if !*ctx.saveLoaded {
 				*ctx.saveLoaded = true
-			} else {
+			} else if !reset {
 				pts = append(append([]SavePoint(nil), v.save...), pts...)
 			}
 		}
