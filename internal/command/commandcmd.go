@@ -89,8 +89,14 @@ func writeCommandInfo(c *Ctx, cmd *Command) {
 	for i := range m.KeySpecs {
 		writeKeySpec(c, &m.KeySpecs[i])
 	}
+	// Redis answers an empty set when there are no subcommands and an
+	// array when there are (RESP3 shows the difference).
 	subs := sortedSubs(cmd)
-	w.Set(len(subs))
+	if len(subs) == 0 {
+		w.Set(0)
+	} else {
+		w.Array(len(subs))
+	}
 	for _, s := range subs {
 		writeCommandInfo(c, s)
 	}
@@ -217,7 +223,7 @@ func writeCommandDocs(c *Ctx, cmd *Command) {
 	}
 	if len(m.History) > 0 {
 		w.BulkString("history")
-		w.Array(len(m.History))
+		w.Set(len(m.History))
 		for i, v := range m.History {
 			note := ""
 			if i < len(p.History) {
