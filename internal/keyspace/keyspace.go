@@ -633,6 +633,10 @@ func (db *DB) RandomKey(now int64) *Entry {
 // with an expiry, reclaims the expired ones and returns (sampled, expired)
 // so the caller can decide whether another round is worth it.
 func (db *DB) ExpireSample(now int64, n int) (sampled, expired int) {
+	if len(db.volatile) == 0 {
+		db.AvgTTL = 0 // as Redis: nothing volatile, no average
+		return 0, 0
+	}
 	var ttlSum, ttlN int64
 	for ; sampled < n && len(db.volatile) > 0; sampled++ {
 		e := db.volatile[rand.IntN(len(db.volatile))]

@@ -157,6 +157,18 @@ func TestExpireBookkeeping(t *testing.T) {
 	if db.AvgTTL <= 0 {
 		t.Errorf("AvgTTL not estimated: %d", db.AvgTTL)
 	}
+	// Once everything volatile has expired the average is 0 again, as
+	// INFO keyspace shows in Redis (avg_ttl=0), not the last estimate.
+	for i := 0; i < 100 && db.Expires() > 0; i++ {
+		db.ExpireSample(t0+1_000_000, 20)
+	}
+	if db.Expires() != 0 {
+		t.Fatalf("%d volatile keys left", db.Expires())
+	}
+	db.ExpireSample(t0+1_000_000, 20)
+	if db.AvgTTL != 0 {
+		t.Errorf("AvgTTL with no volatile key = %d, want 0", db.AvgTTL)
+	}
 }
 
 func TestDeleteAndDirty(t *testing.T) {
