@@ -466,10 +466,64 @@ func TestSignalShutdown(t *testing.T) {
 		t.Fatalf("pidfile left behind: %v", err)
 	}
 	logb, _ := os.ReadFile(logfile)
-	for _, want := range []string{"Server initialized", "Received SIGTERM scheduling shutdown", "ready to exit"} {
-		if !strings.Contains(string(logb), want) {
-			t.Fatalf("log lacks %q:\n%s", want, logb)
+	// Every line goes to the log file, in Redis's order and levels.
+	order := []string{
+		"# oO0OoO0OoO0Oo enclavekv is starting", "# Configuration loaded", "# Server initialized",
+		"* Ready to accept connections tcp", "# Received SIGTERM scheduling shutdown...",
+		"# User requested shutdown...", "* Removing the pid file.", "# enclavekv is now ready to exit, bye bye...",
+	}
+	log := string(logb)
+	at := 0
+	for _, want := range order {
+		i := strings.Index(log[at:], want)
+		if i < 0 {
+			t.Fatalf("log lacks %q after byte %d:\n%s", want, at, log)
 		}
+		at += i + len(want)
+	}
+	if n := strings.Count(log, "Ready to accept connections"); n != 1 {
+		t.Errorf("%d ready lines, want 1 (one per kind of listener):\n%s", n, log)
+	}
+	if out := p.output(); out != "" {
+		t.Errorf("with a logfile nothing goes to stdout, got:\n%s", out)
+	}
+}
+
+// Start-up failures print what redis-server prints: one line or one FATAL
+// block, and exit 1.
+func TestStartupFailures(t *testing.T) {
+	dir := t.TempDir()
+	noBind := filepath.Join(dir, "nobind.conf")
+	if err := os.WriteFile(noBind, []byte("bind\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		want     string
+		starting bool // the "is starting" lines come first
+	}{
+		{"nowhere to listen", []string{"--port", "0"}, "# Configured to not listen anywhere, exiting.", true},
+		{"bind without addresses", []string{noBind, "--port", strconv.Itoa(freePort(t))}, "# Configured to not listen anywhere, exiting.", true},
+		{"bad value", []string{"--port", "x"}, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***", false},
+		{"missing file", []string{filepath.Join(dir, "nope.conf")}, "# Fatal error, can't open config file '" + filepath.Join(dir, "nope.conf") + "': No such file or directory", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := exec.Command(binPath, tt.args...).CombinedOutput()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+				t.Fatalf("exit: %v, want 1\n%s", err, out)
+			}
+			if n := strings.Count(string(out), tt.want); n != 1 {
+				t.Errorf("%q printed %d times:\n%s", tt.want, n, out)
+			}
+			if got := strings.Contains(string(out), "is starting"); got != tt.starting {
+				t.Errorf("start-up lines printed: %v, want %v:\n%s", got, tt.starting, out)
+			}
+			if strings.Contains(tt.want, "can't open") && strings.Contains(string(out), "FATAL CONFIG FILE ERROR") {
+				t.Errorf("an unreadable file is a log line, not the FATAL block:\n%s", out)
+			}
+		})
 	}
 }
 

@@ -50,23 +50,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	log := server.NewLogger(stdout)
 	log.SetRole('C')
-	log.Warning("oO0OoO0OoO0Oo enclavekv is starting oO0OoO0OoO0Oo")
-	log.Warning(fmt.Sprintf("enclavekv version=%s, redis_version=%s, bits=64, pid=%d, just started",
-		server.Version, server.RedisVersion, os.Getpid()))
 	cfg, err := config.Parse(args, stdin)
 	if err != nil {
+		// As redis-server: a file that cannot be opened is a log line, a
+		// bad line is the FATAL CONFIG FILE ERROR block on stderr; neither
+		// is preceded by the start-up lines.
 		var fe *config.FileError
-		if errors.As(err, &fe) {
+		var oe *config.OpenError
+		switch {
+		case errors.As(err, &fe):
 			fmt.Fprint(stderr, fe.Error())
-		} else {
+		case errors.As(err, &oe):
+			log.Warning(oe.Error())
+		default:
 			fmt.Fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n%v\n", server.RedisVersion, err)
 		}
 		return 1
-	}
-	if len(args) == 0 {
-		log.Warning("Warning: no config file specified, using the default config. In order to specify a config file use ./enclavekv-server /path/to/redis.conf")
-	} else {
-		log.Warning("Configuration loaded")
 	}
 	if err := log.SetLevel(cfg.String("loglevel")); err != nil {
 		fmt.Fprintln(stderr, err)
@@ -81,6 +80,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer f.Close()
 		log.SetOutput(f)
 	}
+	log.Warning("oO0OoO0OoO0Oo enclavekv is starting oO0OoO0OoO0Oo")
+	log.Warning(fmt.Sprintf("enclavekv version=%s, redis_version=%s, bits=64, pid=%d, just started",
+		server.Version, server.RedisVersion, os.Getpid()))
+	if len(args) == 0 {
+		log.Warning("Warning: no config file specified, using the default config. In order to specify a config file use ./enclavekv-server /path/to/redis.conf")
+	} else {
+		log.Warning("Configuration loaded")
+	}
 	log.SetRole('M')
 
 	srv := server.New(cfg, log)
@@ -89,14 +96,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log.Notice(fmt.Sprintf("Running mode=standalone, port=%d.", cfg.Int("port")))
-	if path := cfg.String("pidfile"); path != "" {
-		if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+	pidfile := cfg.String("pidfile")
+	if pidfile != "" {
+		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 			log.Warning("Failed to write PID file: " + err.Error())
-		} else {
-			defer os.Remove(path)
+			pidfile = ""
 		}
 	}
-	log.Notice("Server initialized")
+	log.Warning("Server initialized")
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
@@ -108,12 +115,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			} else {
 				log.Warning("Received SIGTERM scheduling shutdown...")
 			}
+			log.Warning("User requested shutdown...")
 			srv.Close()
 		case <-srv.Done():
 		}
 	}()
 	srv.Serve()
 	srv.Close()
+	if pidfile != "" {
+		log.Notice("Removing the pid file.")
+		_ = os.Remove(pidfile)
+	}
 	log.Warning("enclavekv is now ready to exit, bye bye...")
 	return 0
 }

@@ -179,7 +179,8 @@ func (s *Server) Listen() error {
 
 func (s *Server) listen() error {
 	port := s.cfg.Int("port")
-	if port != 0 {
+	// "bind" with no address means no TCP listener, as in Redis.
+	if port != 0 && len(s.cfg.Strings("bind")) > 0 {
 		bound := 0
 		for _, addr := range s.cfg.Strings("bind") {
 			optional := strings.HasPrefix(addr, "-")
@@ -234,7 +235,6 @@ func (s *Server) listen() error {
 		}
 	}
 	if len(s.loop.lsocks) == 0 {
-		s.log.Warning("Configured to not listen anywhere, exiting.")
 		return errors.New("Configured to not listen anywhere, exiting.")
 	}
 	return nil
@@ -293,12 +293,15 @@ func (s *Server) Addrs() []net.Addr { return append([]net.Addr(nil), s.addrs...)
 
 // Serve runs the event loop until Close. It logs the ready lines first.
 func (s *Server) Serve() {
+	var tcp, unix bool
 	for _, ls := range s.loop.lsocks {
-		if ls.isUnix {
-			s.log.Notice("Ready to accept connections unix")
-		} else {
-			s.log.Notice("Ready to accept connections tcp")
-		}
+		tcp, unix = tcp || !ls.isUnix, unix || ls.isUnix
+	}
+	if tcp {
+		s.log.Notice("Ready to accept connections tcp")
+	}
+	if unix {
+		s.log.Notice("Ready to accept connections unix")
 	}
 	s.mu.Lock()
 	select {
