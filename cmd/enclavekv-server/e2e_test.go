@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -579,4 +580,26 @@ func listenAddrs(t *testing.T, port int) []string {
 		}
 	}
 	return out
+}
+
+// maxclients beyond what the system allows (fs.nr_open caps even root) is
+// lowered at start with Redis's warnings, and CONFIG SET cannot raise it
+// past that again.
+func TestMaxClientsFitOpenFilesLimit(t *testing.T) {
+	p := start(t, "--maxclients", "4000000000")
+	out := p.output()
+	m := regexp.MustCompile(`maxclients has been reduced to (\d+) to compensate for low ulimit`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "You requested maxclients of 4000000000 requiring at least 4000000032 max file descriptors.") {
+		t.Fatalf("no reduction logged:\n%s", out)
+	}
+	if got := redisCLI(t, p, "", "CONFIG", "GET", "maxclients"); got != "maxclients\n"+m[1]+"\n" {
+		t.Fatalf("CONFIG GET maxclients: %q, log says %s", got, m[1])
+	}
+	want := "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating system is not able to handle the specified number of clients, try with " + m[1] + "\n\n"
+	if got := redisCLI(t, p, "", "CONFIG", "SET", "maxclients", "4000000000"); got != want {
+		t.Fatalf("CONFIG SET maxclients too high: %q", got)
+	}
+	if got := redisCLI(t, p, "", "CONFIG", "SET", "maxclients", "100"); got != "OK\n" {
+		t.Fatalf("CONFIG SET maxclients 100: %q", got)
+	}
 }

@@ -39,6 +39,11 @@ type eventLoop struct {
 	closeq []*conn // connections to close at the end of the turn
 	parked []*conn // requests held by CLIENT PAUSE, oldest first
 
+	// spareFD is held open so that, out of descriptors, one can be freed
+	// to accept and refuse a pending connection (-1 if none).
+	spareFD        int
+	lastAcceptWarn int64 // Unix ms of the last accept warning
+
 	inTurn   bool        // the loop goroutine holds s.mu for a turn
 	sleeping atomic.Bool // the loop is in (or about to enter) epoll_wait
 }
@@ -47,6 +52,28 @@ type eventLoop struct {
 func (s *Server) wakeLoop() {
 	if s.loop.sleeping.Load() {
 		s.loop.p.wake()
+	}
+}
+
+// acceptFailed handles an accept error. Out of file descriptors, the
+// pending connection would keep the listening socket ready and the loop
+// spinning: the spare descriptor is given up for a moment to take the
+// connection, tell the client, and close it. The warning is logged at most
+// once a second.
+func (s *Server) acceptFailed(ls *listenSock, err error, now int64) {
+	l := s.loop
+	if (err == unix.EMFILE || err == unix.ENFILE) && l.spareFD >= 0 {
+		closeFD(l.spareFD)
+		if fd, _, aerr := acceptFD(ls.fd); aerr == nil {
+			s.stats.rejected.Add(1)
+			_, _ = writeFD(fd, []byte("-"+command.ErrMaxClients+"\r\n"))
+			closeFD(fd)
+		}
+		l.spareFD = openSpareFD()
+	}
+	if now-l.lastAcceptWarn >= 1000 {
+		l.lastAcceptWarn = now
+		s.log.Warning("Accepting client connection: " + err.Error())
 	}
 }
 
@@ -207,7 +234,7 @@ func (s *Server) acceptAll(ls *listenSock, now int64) {
 			return
 		}
 		if err != nil {
-			s.log.Warning("Accepting client connection: " + err.Error())
+			s.acceptFailed(ls, err, now)
 			return
 		}
 		s.clientsMu.Lock()
@@ -274,5 +301,5 @@ func (s *Server) shutdownLoop() {
 		closeFD(ls.fd)
 	}
 	l.lsocks = nil
-	l.p.close()
+	s.releaseLoop()
 }

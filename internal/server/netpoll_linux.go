@@ -238,3 +238,12 @@ func localAddr(fd int) string {
 }
 
 func closeFD(fd int) { _ = unix.Close(fd) }
+
+// openSpareFD opens a descriptor to keep in reserve; -1 if it cannot.
+func openSpareFD() int {
+	fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}

@@ -91,7 +91,7 @@ func New(cfg *config.Config, log *Logger) *Server {
 		clients: make(map[int64]*conn),
 		start:   time.Now(),
 		done:    make(chan struct{}),
-		loop:    &eventLoop{conns: make(map[int]*conn)},
+		loop:    &eventLoop{conns: make(map[int]*conn), spareFD: -1},
 	}
 	var id [20]byte
 	_, _ = rand.Read(id[:])
@@ -117,7 +117,13 @@ func (s *Server) Unlock() { s.mu.Unlock() }
 
 func (s *Server) watchConfig() {
 	s.cfg.OnChange("maxclients", func(c *config.Config) error {
-		s.maxClients.Store(c.Int("maxclients"))
+		n := c.Int("maxclients")
+		if n > s.maxClients.Load() {
+			if err := checkMaxClients(n); err != nil {
+				return err
+			}
+		}
+		s.maxClients.Store(n)
 		return nil
 	})
 	s.cfg.OnChange("timeout", func(c *config.Config) error {
@@ -158,19 +164,23 @@ func (s *Server) watchConfig() {
 // addresses prefixed with '-' are optional: failing to bind them (e.g. no
 // IPv6) is not an error, as in Redis.
 func (s *Server) Listen() error {
+	if err := s.adjustMaxClients(); err != nil {
+		return err
+	}
 	p, err := newPoller()
 	if err != nil {
 		return fmt.Errorf("Failed creating the event loop: %w", err)
 	}
 	s.loop.p = p
+	s.loop.spareFD = openSpareFD()
 	if err := s.listen(); err != nil {
-		p.close()
+		s.releaseLoop()
 		return err
 	}
 	for _, ls := range s.loop.lsocks {
 		if err := p.add(ls.fd, evRead); err != nil {
 			s.closeListeners()
-			p.close()
+			s.releaseLoop()
 			return fmt.Errorf("Failed registering a listening socket: %w", err)
 		}
 	}
@@ -250,6 +260,16 @@ func (s *Server) adopt(ln net.Listener, isUnix bool, path string) error {
 	s.addrs = append(s.addrs, addr)
 	s.loop.lsocks = append(s.loop.lsocks, listenSock{fd: fd, isUnix: isUnix, path: path})
 	return nil
+}
+
+// releaseLoop closes the poller and the spare descriptor of a loop that
+// will not run.
+func (s *Server) releaseLoop() {
+	s.loop.p.close()
+	if s.loop.spareFD >= 0 {
+		closeFD(s.loop.spareFD)
+		s.loop.spareFD = -1
+	}
 }
 
 // closeListeners undoes a Listen that failed part way.
@@ -333,7 +353,7 @@ func (s *Server) Close() {
 		} else if s.loop.p != nil {
 			// Listened but never served: nothing runs to clean up.
 			s.closeListeners()
-			s.loop.p.close()
+			s.releaseLoop()
 		}
 	})
 	s.wg.Wait()

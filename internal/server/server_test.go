@@ -348,3 +348,31 @@ func TestSlowUploadIsNotIdle(t *testing.T) {
 		t.Fatalf("after a slow upload: %q, %v", buf, err)
 	}
 }
+
+// Out of file descriptors, a pending connection is taken with the spare
+// descriptor, told Redis's max-clients error and closed, so that the
+// listening socket stops being ready (no busy loop), and the spare is
+// reopened for the next time.
+func TestAcceptOutOfDescriptors(t *testing.T) {
+	s, sock := startServer(t)
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s.mu.Lock() // the loop must not accept it first
+	ls := &s.loop.lsocks[0]
+	before := s.loop.spareFD
+	// Wait for the connection to be pending on the listening socket.
+	time.Sleep(20 * time.Millisecond)
+	s.acceptFailed(ls, syscall.EMFILE, time.Now().UnixMilli())
+	after := s.loop.spareFD
+	s.mu.Unlock()
+	if before < 0 || after < 0 {
+		t.Fatalf("spare descriptor before %d, after %d", before, after)
+	}
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if got := readAll(t, c); got != "-ERR max number of clients reached\r\n" {
+		t.Errorf("refused client got %q", got)
+	}
+}
