@@ -603,3 +603,49 @@ func TestMaxClientsFitOpenFilesLimit(t *testing.T) {
 		t.Fatalf("CONFIG SET maxclients 100: %q", got)
 	}
 }
+
+// CONFIG SET port and bind move the TCP listeners at once; a port that
+// cannot be bound fails the whole CONFIG SET with Redis's text and changes
+// nothing, the server still listening where it was.
+func TestConfigSetPortAndBind(t *testing.T) {
+	p := start(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyPort := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+	want := "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\n\n"
+	if got := redisCLI(t, p, "", "CONFIG", "SET", "hz", "20", "port", busyPort); got != want {
+		t.Fatalf("CONFIG SET to a busy port: %q", got)
+	}
+	if got := redisCLI(t, p, "", "CONFIG", "GET", "hz"); got != "hz\n10\n" {
+		t.Fatalf("a failed CONFIG SET changed hz: %q", got)
+	}
+	newPort := freePort(t)
+	if got := redisCLI(t, p, "", "CONFIG", "SET", "port", strconv.Itoa(newPort)); got != "OK\n" {
+		t.Fatalf("CONFIG SET port: %q", got)
+	}
+	old := p.port
+	p.port = newPort
+	if got := redisCLI(t, p, "", "PING"); got != "PONG\n" {
+		t.Fatalf("PING on the new port: %q", got)
+	}
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(old), time.Second); err == nil {
+		c.Close()
+		t.Fatalf("the old port %d still accepts connections", old)
+	}
+	want = "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\n\n"
+	if got := redisCLI(t, p, "", "CONFIG", "SET", "bind", "127.0.0.1 127.0.0.1"); got != want { // the second cannot be bound
+		t.Fatalf("CONFIG SET bind that cannot be bound: %q", got)
+	}
+	if got := redisCLI(t, p, "", "PING"); got != "PONG\n" {
+		t.Fatalf("PING after a failed rebind: %q", got)
+	}
+	if got := redisCLI(t, p, "", "CONFIG", "SET", "bind", "127.0.0.1 -::1"); got != "OK\n" {
+		t.Fatalf("CONFIG SET bind: %q", got)
+	}
+	if got := redisCLI(t, p, "", "PING"); got != "PONG\n" {
+		t.Fatalf("PING after the rebind: %q", got)
+	}
+}

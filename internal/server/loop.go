@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,7 @@ type listenSock struct {
 	fd     int
 	isUnix bool
 	path   string // unix socket path
+	addr   net.Addr
 }
 
 // eventLoop is the loop's state; all of it is guarded by s.mu.

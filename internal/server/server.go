@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,8 +47,10 @@ type Server struct {
 
 	mu sync.Mutex // the command lock: held while any command runs
 
-	addrs    []net.Addr // what Listen bound, for Addrs and INFO
-	loop     *eventLoop
+	loop *eventLoop
+	// The port and bind addresses the TCP listeners serve (guarded by mu).
+	tcpPort  int64
+	tcpBinds []string
 	unixPath string
 
 	clientsMu sync.Mutex
@@ -126,6 +129,13 @@ func (s *Server) watchConfig() {
 		s.maxClients.Store(n)
 		return nil
 	})
+	// Redis's texts for a port or bind change it could not make.
+	s.cfg.OnChange("port", func(c *config.Config) error {
+		return s.rebindTCP(c.Int("port"), c.Strings("bind"), "Unable to listen on this port. Check server logs.")
+	})
+	s.cfg.OnChange("bind", func(c *config.Config) error {
+		return s.rebindTCP(c.Int("port"), c.Strings("bind"), "Failed to bind to specified addresses.")
+	})
 	s.cfg.OnChange("timeout", func(c *config.Config) error {
 		s.timeoutSec.Store(c.Int("timeout"))
 		return nil
@@ -189,42 +199,11 @@ func (s *Server) Listen() error {
 
 func (s *Server) listen() error {
 	port := s.cfg.Int("port")
-	// "bind" with no address means no TCP listener, as in Redis.
-	if port != 0 && len(s.cfg.Strings("bind")) > 0 {
-		bound := 0
-		for _, addr := range s.cfg.Strings("bind") {
-			optional := strings.HasPrefix(addr, "-")
-			addr = strings.TrimPrefix(addr, "-")
-			if addr == "*" {
-				addr = "0.0.0.0"
-			}
-			if addr == "::*" {
-				addr = "::"
-			}
-			ln, err := listenTCP(addr, port)
-			if err != nil {
-				if optional && isAddrUnavailable(err) {
-					s.log.Warning(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %v", addr, port, err))
-					continue
-				}
-				s.closeListeners()
-				s.log.Warning(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %v", addr, port, err))
-				if errors.Is(err, syscall.EADDRINUSE) {
-					return fmt.Errorf("Failed listening on port %d (tcp), aborting: another process is using it; stop that process or choose another port with --port", port)
-				}
-				return fmt.Errorf("Failed listening on port %d (tcp), aborting: check the bind addresses (--bind) exist on this machine", port)
-			}
-			if err := s.adopt(ln, false, ""); err != nil {
-				s.closeListeners()
-				return fmt.Errorf("Failed listening on port %d (tcp), aborting: %w", port, err)
-			}
-			bound++
-		}
-		if bound == 0 {
-			s.closeListeners()
-			return fmt.Errorf("Failed listening on port %d (tcp), aborting: no bind address could be used", port)
-		}
+	tcp, err := s.openTCP(port, s.cfg.Strings("bind"))
+	if err != nil {
+		return fmt.Errorf("Failed listening on port %d (tcp), aborting: %w", port, err)
 	}
+	s.loop.lsocks = append(s.loop.lsocks, tcp...)
 	if path := s.cfg.String("unixsocket"); path != "" {
 		_ = os.Remove(path)
 		ln, err := net.Listen("unix", path)
@@ -239,26 +218,126 @@ func (s *Server) listen() error {
 			}
 		}
 		s.unixPath = path
-		if err := s.adopt(ln, true, path); err != nil {
+		ls, err := adoptListener(ln, true, path)
+		if err != nil {
 			s.closeListeners()
 			return fmt.Errorf("Failed opening Unix socket: %w", err)
 		}
+		s.loop.lsocks = append(s.loop.lsocks, ls)
 	}
+	s.tcpPort, s.tcpBinds = port, s.cfg.Strings("bind")
 	if len(s.loop.lsocks) == 0 {
 		return errors.New("Configured to not listen anywhere, exiting.")
 	}
 	return nil
 }
 
-// adopt hands a listening socket over to the event loop.
-func (s *Server) adopt(ln net.Listener, isUnix bool, path string) error {
+// openTCP opens the TCP listening sockets for port on the bind addresses
+// (none when port is 0 or there is no address, as in Redis). Addresses
+// prefixed with '-' are optional: one that does not exist on this machine
+// is skipped. On error nothing stays open.
+func (s *Server) openTCP(port int64, binds []string) ([]listenSock, error) {
+	if port == 0 || len(binds) == 0 {
+		return nil, nil
+	}
+	var out []listenSock
+	fail := func(err error) ([]listenSock, error) {
+		for _, ls := range out {
+			closeFD(ls.fd)
+		}
+		return nil, err
+	}
+	for _, addr := range binds {
+		optional := strings.HasPrefix(addr, "-")
+		addr = strings.TrimPrefix(addr, "-")
+		switch addr {
+		case "*":
+			addr = "0.0.0.0"
+		case "::*":
+			addr = "::"
+		}
+		ln, err := listenTCP(addr, port)
+		if err != nil {
+			s.log.Warning(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %v", addr, port, err))
+			if optional && isAddrUnavailable(err) {
+				continue
+			}
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return fail(errors.New("another process is using it; stop that process or choose another port with --port"))
+			}
+			return fail(errors.New("check the bind addresses (--bind) exist on this machine"))
+		}
+		ls, err := adoptListener(ln, false, "")
+		if err != nil {
+			return fail(err)
+		}
+		out = append(out, ls)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no bind address could be used")
+	}
+	return out, nil
+}
+
+// adoptListener takes a listening socket's descriptor from a Go listener
+// for the event loop.
+func adoptListener(ln net.Listener, isUnix bool, path string) (listenSock, error) {
 	addr := ln.Addr()
 	fd, err := listenerFD(ln)
 	if err != nil {
+		return listenSock{}, err
+	}
+	return listenSock{fd: fd, isUnix: isUnix, path: path, addr: addr}, nil
+}
+
+// rebindTCP applies CONFIG SET port/bind as Redis does: the old TCP
+// listeners are closed, the new ones opened, and if that fails the old
+// ones are opened again and the change is refused (errText). Called with
+// the command lock held; a no-op when nothing changed (as on the second
+// call that follows a rolled-back CONFIG SET).
+func (s *Server) rebindTCP(port int64, binds []string, errText string) error {
+	if port == s.tcpPort && slices.Equal(binds, s.tcpBinds) {
+		return nil
+	}
+	kept := s.loop.lsocks[:0]
+	for _, ls := range s.loop.lsocks {
+		if ls.isUnix {
+			kept = append(kept, ls)
+			continue
+		}
+		s.loop.p.remove(ls.fd)
+		closeFD(ls.fd)
+	}
+	s.loop.lsocks = kept
+	if err := s.serveTCP(port, binds); err != nil {
+		if rerr := s.serveTCP(s.tcpPort, s.tcpBinds); rerr != nil {
+			s.log.Warning("Failed to restore old listening sockets.")
+		}
+		return errors.New(errText)
+	}
+	return nil
+}
+
+// serveTCP opens the TCP listeners for port and binds and adds them to
+// the running loop.
+func (s *Server) serveTCP(port int64, binds []string) error {
+	fresh, err := s.openTCP(port, binds)
+	if err != nil {
 		return err
 	}
-	s.addrs = append(s.addrs, addr)
-	s.loop.lsocks = append(s.loop.lsocks, listenSock{fd: fd, isUnix: isUnix, path: path})
+	for i, ls := range fresh {
+		if err := s.loop.p.add(ls.fd, evRead); err != nil {
+			for _, f := range fresh[:i] {
+				s.loop.p.remove(f.fd)
+			}
+			for _, f := range fresh {
+				closeFD(f.fd)
+			}
+			return err
+		}
+	}
+	s.loop.lsocks = append(s.loop.lsocks, fresh...)
+	s.tcpPort, s.tcpBinds = port, slices.Clone(binds)
 	return nil
 }
 
@@ -278,7 +357,6 @@ func (s *Server) closeListeners() {
 		closeFD(ls.fd)
 	}
 	s.loop.lsocks = nil
-	s.addrs = nil
 }
 
 // listenTCP listens on one address. IPv6 sockets are v6-only, as Redis
@@ -309,7 +387,19 @@ func isAddrUnavailable(err error) bool {
 }
 
 // Addrs returns the addresses actually listened on.
-func (s *Server) Addrs() []net.Addr { return append([]net.Addr(nil), s.addrs...) }
+func (s *Server) Addrs() []net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addrsLocked()
+}
+
+func (s *Server) addrsLocked() []net.Addr {
+	var out []net.Addr
+	for _, ls := range s.loop.lsocks {
+		out = append(out, ls.addr)
+	}
+	return out
+}
 
 // Serve runs the event loop until Close. It logs the ready lines first.
 func (s *Server) Serve() {
@@ -365,11 +455,9 @@ func (s *Server) Close() {
 // cron runs the periodic work: active expiry and the ops meter.
 func (s *Server) cron() {
 	defer s.wg.Done()
-	hz := s.cfg.Int("hz")
-	if hz <= 0 {
-		hz = 10
-	}
-	tick := time.NewTicker(time.Second / time.Duration(hz))
+	// hz is read every tick, so CONFIG SET hz takes effect at once.
+	period := func() time.Duration { return time.Second / time.Duration(max(s.cfg.Int("hz"), 1)) }
+	tick := time.NewTimer(period())
 	defer tick.Stop()
 	for {
 		select {
@@ -377,7 +465,9 @@ func (s *Server) cron() {
 			return
 		case <-tick.C:
 		}
-		s.activeExpire(time.Second / time.Duration(hz))
+		p := period()
+		tick.Reset(p)
+		s.activeExpire(p)
 		s.ops.sample(s.st.Stats.Commands.Load(), s.stats.netIn.Load(), s.stats.netOut.Load())
 		s.closeIdleClients()
 	}
@@ -534,7 +624,7 @@ func (s *Server) Info() command.ServerInfo {
 	}
 	s.clientsMu.Unlock()
 	port := 0
-	for _, a := range s.addrs {
+	for _, a := range s.addrsLocked() {
 		if a, ok := a.(*net.TCPAddr); ok {
 			port = a.Port
 			break
