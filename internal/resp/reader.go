@@ -166,7 +166,14 @@ var empty = [][]byte{}
 
 func (rd *Reader) inlineRequest() ([][]byte, error) {
 	data := rd.buf[rd.r:rd.w]
-	nl := bytes.IndexByte(data, '\n')
+	// Redis looks for the newline with strchr, which stops at a NUL byte:
+	// a NUL before the newline means "no complete line yet", for good (the
+	// client ends with "too big inline request" once it sends 64 KB).
+	search := data
+	if z := bytes.IndexByte(data, 0); z >= 0 {
+		search = data[:z]
+	}
+	nl := bytes.IndexByte(search, '\n')
 	if nl < 0 {
 		if len(data) > InlineMax {
 			return nil, errInlineTooBig
@@ -178,10 +185,6 @@ func (rd *Reader) inlineRequest() ([][]byte, error) {
 		line = line[:len(line)-1]
 	}
 	rd.r += nl + 1
-	// Redis splits the line as a C string: a NUL byte ends it.
-	if z := bytes.IndexByte(line, 0); z >= 0 {
-		line = line[:z]
-	}
 	args, ok := rd.splitInline(line)
 	if !ok {
 		return nil, errUnbalancedQuot

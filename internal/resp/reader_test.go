@@ -68,6 +68,11 @@ func TestReader(t *testing.T) {
 		{"zero multibulk skipped", "*0\r\n*1\r\n$4\r\nPING\r\n", [][]string{{"PING"}}, ""},
 		{"negative multibulk skipped", "*-1\r\n*1\r\n$4\r\nPING\r\n", [][]string{{"PING"}}, ""},
 		{"inline", "PING\r\n", [][]string{{"PING"}}, ""},
+		// Redis finds the newline with strchr: a NUL before it hides it,
+		// and the request never completes (until 64 KB: too big).
+		{"inline NUL before newline waits", "PING\x00junk\r\nPING\r\n", nil, ""},
+		{"inline NUL then too big", "PING\x00" + strings.Repeat("x", 64<<10) + "\r\n", nil, "ERR Protocol error: too big inline request"},
+		{"inline NUL after newline is data", "PING\r\n\x00", [][]string{{"PING"}}, ""},
 		{"inline lf only", "SET a b\n", [][]string{{"SET", "a", "b"}}, ""},
 		{"inline empty line skipped", "\r\n\r\nPING\r\n", [][]string{{"PING"}}, ""},
 		{"inline quotes", `SET "a b" 'c d'` + "\r\n", [][]string{{"SET", "a b", "c d"}}, ""},
