@@ -67,6 +67,10 @@ type Reader struct {
 
 	args   [][]byte
 	inline []byte // unescaped inline arguments live here
+
+	// overLimit is set by Fill when the query buffer passed MaxQuery; Next
+	// then fails with ErrQueryBufferLimit.
+	overLimit bool
 }
 
 // NewReader returns a reader over src with Redis's default limits.
@@ -84,6 +88,7 @@ func NewReader(src io.Reader) *Reader {
 func (rd *Reader) Reset(src io.Reader) {
 	rd.src = src
 	rd.r, rd.w = 0, 0
+	rd.overLimit = false
 	rd.resetRequest()
 }
 
@@ -94,6 +99,9 @@ func (rd *Reader) resetRequest() {
 
 // Buffered reports how many unparsed bytes are held.
 func (rd *Reader) Buffered() int { return rd.w - rd.r }
+
+// QueryBufferHead returns up to n of the first unparsed bytes (for logs).
+func (rd *Reader) QueryBufferHead(n int) []byte { return rd.buf[rd.r:min(rd.r+n, rd.w)] }
 
 // QueryBufferSize is the memory held for this client's requests (qbuf in CLIENT LIST).
 func (rd *Reader) QueryBufferSize() int { return rd.w - rd.r }
@@ -128,6 +136,9 @@ func (rd *Reader) Fill() error {
 	n, err := rd.src.Read(rd.buf[rd.w:])
 	rd.w += n
 	if n > 0 {
+		if int64(rd.pendingQuery()) > rd.MaxQuery {
+			rd.overLimit = true
+		}
 		return nil
 	}
 	if err == nil {
@@ -136,10 +147,33 @@ func (rd *Reader) Fill() error {
 	return err
 }
 
+// bigArg is Redis's PROTO_MBULK_BIG_ARG: a bulk at least this long is read
+// into a query buffer of its own.
+const bigArg = 32 << 10
+
+// pendingQuery is what Redis's query buffer would hold after the same
+// reads, the figure its client-query-buffer-limit check looks at: the
+// bytes after the last argument already parsed. Redis reads a big bulk
+// into its own buffer, never past its end, so such a bulk counts its data
+// and CRLF only.
+func (rd *Reader) pendingQuery() int {
+	n := rd.w - rd.r
+	if rd.want > 0 {
+		n -= rd.pos
+		if rd.bulkLen >= bigArg {
+			n = min(n, rd.bulkLen+2)
+		}
+	}
+	return n
+}
+
 // Next parses the next complete request from buffered data. It returns
 // (nil, nil) when more data is needed; an empty request line or a `*0`
 // request is skipped, as Redis does.
 func (rd *Reader) Next() ([][]byte, error) {
+	if rd.overLimit {
+		return nil, ErrQueryBufferLimit
+	}
 	for rd.r < rd.w {
 		var args [][]byte
 		var err error
@@ -149,9 +183,6 @@ func (rd *Reader) Next() ([][]byte, error) {
 			args, err = rd.inlineRequest()
 		}
 		if err != nil || args == nil {
-			if err == nil && int64(rd.w-rd.r) > rd.MaxQuery {
-				return nil, ErrQueryBufferLimit
-			}
 			return nil, err
 		}
 		if len(args) > 0 {

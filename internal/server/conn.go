@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"time"
 
 	"github.com/enclavekv/enclavekv/internal/command"
 	"github.com/enclavekv/enclavekv/internal/resp"
@@ -63,7 +64,7 @@ func (s *Server) process(c *conn, now int64) {
 				s.st.CountError(pe.Msg)
 				s.log.Verbose("Protocol error from client: " + pe.Msg)
 			} else if errors.Is(err, resp.ErrQueryBufferLimit) {
-				s.log.Warning("Closing client that reached max query buffer length: " + c.cl.Addr)
+				s.logQueryBufferLimit(c)
 			}
 			c.cl.CloseAfterReply = true
 			return
@@ -88,6 +89,14 @@ func (s *Server) execOne(c *conn, args [][]byte, now int64) bool {
 	s.exec.Exec(&c.cl, args, &c.w, now)
 	c.running = false
 	return !c.cl.CloseAfterReply && !c.cl.Killed.Load() && !c.closing && !s.stopping
+}
+
+// logQueryBufferLimit logs a client dropped for its query buffer as Redis
+// does: the whole client line and the first 64 bytes it sent.
+func (s *Server) logQueryBufferLimit(c *conn) {
+	c.refreshBufferFigures()
+	head := command.AppendRepr(nil, c.rd.QueryBufferHead(64))
+	s.log.Warning("Closing client that reached max query buffer length: " + command.ClientInfoLine(&c.cl, time.Now().UnixMilli()) + " (qbuf initial bytes: " + string(head) + ")")
 }
 
 // pauseHolds reports whether the current CLIENT PAUSE holds args back.

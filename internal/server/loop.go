@@ -182,7 +182,7 @@ func (s *Server) onReadable(c *conn, now int64) {
 		// A held client keeps being read, so that a disconnect is seen,
 		// but within the query buffer limit.
 		if int64(c.rd.Buffered()) > s.queryBufLimit.Load() {
-			s.log.Warning("Closing client that reached max query buffer length: " + c.cl.Addr)
+			s.logQueryBufferLimit(c)
 			s.closeConn(c)
 		}
 		return

@@ -155,6 +155,32 @@ func TestQueryBufferLimit(t *testing.T) {
 	waitClients(t, s, 0)
 }
 
+// The limit's boundary is Redis's: a big bulk counts its data and CRLF, so
+// a bulk of exactly the limit is over it and one two bytes shorter is not.
+func TestQueryBufferLimitBoundary(t *testing.T) {
+	const limit = 1 << 20
+	_, sock := startServer(t, [2]string{"client-query-buffer-limit", fmt.Sprint(limit)}, [2]string{"proto-max-bulk-len", fmt.Sprint(limit)})
+	for _, tt := range []struct {
+		size   int
+		closed bool
+	}{{limit - 2, false}, {limit - 1, true}, {limit, true}} {
+		c := dial(t, sock)
+		go fmt.Fprintf(c, "*2\r\n$4\r\nECHO\r\n$%d\r\n%s\r\n", tt.size, strings.Repeat("q", tt.size))
+		if tt.closed {
+			if b, _ := io.ReadAll(c); len(b) != 0 {
+				t.Errorf("ECHO of %d bytes with a %d limit: got %d reply bytes, want a close", tt.size, limit, len(b))
+			}
+		} else {
+			want := fmt.Sprintf("$%d\r\n%s\r\n", tt.size, strings.Repeat("q", tt.size))
+			got := make([]byte, len(want))
+			if _, err := io.ReadFull(c, got); err != nil || string(got) != want {
+				t.Errorf("ECHO of %d bytes with a %d limit: %v, reply intact: %v", tt.size, limit, err, string(got) == want)
+			}
+		}
+		c.Close()
+	}
+}
+
 // A connection cut in the middle of a command leaves nothing behind.
 func TestCutMidCommand(t *testing.T) {
 	s, sock := startServer(t)
