@@ -57,6 +57,26 @@ func (s *Server) wakeLoop() {
 	}
 }
 
+// protectedFrom reports whether protected mode refuses a TCP client from
+// peer: protected-mode is on, the default user has no password, and the
+// client is not on loopback (as Redis's clientAcceptHandler decides).
+func (s *Server) protectedFrom(peer unix.Sockaddr) bool {
+	if !s.cfg.Bool("protected-mode") || s.cfg.String("requirepass") != "" {
+		return false
+	}
+	return !isLoopback(peer)
+}
+
+func isLoopback(sa unix.Sockaddr) bool {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return net.IP(a.Addr[:]).IsLoopback()
+	case *unix.SockaddrInet6:
+		return net.IP(a.Addr[:]).IsLoopback()
+	}
+	return false
+}
+
 // acceptFailed handles an accept error. Out of file descriptors, the
 // pending connection would keep the listening socket ready and the loop
 // spinning: the spare descriptor is given up for a moment to take the
@@ -245,6 +265,12 @@ func (s *Server) acceptAll(ls *listenSock, now int64) {
 		if n >= s.maxClients.Load() {
 			s.stats.rejected.Add(1)
 			_, _ = writeFD(fd, []byte("-"+command.ErrMaxClients+"\r\n"))
+			closeFD(fd)
+			continue
+		}
+		if !ls.isUnix && s.protectedFrom(sa) {
+			s.stats.rejected.Add(1)
+			_, _ = writeFD(fd, []byte("-"+command.ErrProtectedMode+"\r\n"))
 			closeFD(fd)
 			continue
 		}

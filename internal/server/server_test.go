@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/enclavekv/enclavekv/internal/command"
 	"github.com/enclavekv/enclavekv/internal/config"
+	"golang.org/x/sys/unix"
 )
 
 // startServer runs a Server on a unix socket in a temp dir (no TCP port), with
@@ -400,5 +402,49 @@ func TestAcceptOutOfDescriptors(t *testing.T) {
 	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 	if got := readAll(t, c); got != "-ERR max number of clients reached\r\n" {
 		t.Errorf("refused client got %q", got)
+	}
+}
+
+// Protected mode refuses clients from outside loopback while the default
+// user has no password. (Tests stay on loopback, so the decision is tested
+// on addresses, not on connections.)
+func TestProtectedMode(t *testing.T) {
+	s, _ := startServer(t)
+	v4 := func(a, b, c, d byte) unix.Sockaddr { return &unix.SockaddrInet4{Addr: [4]byte{a, b, c, d}} }
+	v6 := func(ip string) unix.Sockaddr {
+		sa := &unix.SockaddrInet6{}
+		copy(sa.Addr[:], net.ParseIP(ip).To16())
+		return sa
+	}
+	tests := []struct {
+		name    string
+		conf    [][2]string
+		peer    unix.Sockaddr
+		refused bool
+	}{
+		{"loopback v4", nil, v4(127, 0, 0, 1), false},
+		{"loopback v4 range", nil, v4(127, 1, 2, 3), false},
+		{"loopback v6", nil, v6("::1"), false},
+		{"remote v4", nil, v4(192, 0, 2, 7), true},
+		{"remote v6", nil, v6("2001:db8::1"), true},
+		{"v4-mapped loopback", nil, v6("::ffff:127.0.0.1"), false},
+		{"protected-mode no", [][2]string{{"protected-mode", "no"}}, v4(192, 0, 2, 7), false},
+		{"password set", [][2]string{{"requirepass", "secret"}}, v4(192, 0, 2, 7), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_ = s.cfg.Set([][2]string{{"protected-mode", "yes"}, {"requirepass", ""}})
+			if tt.conf != nil {
+				if err := s.cfg.Set(tt.conf); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := s.protectedFrom(tt.peer); got != tt.refused {
+				t.Errorf("refused = %v, want %v", got, tt.refused)
+			}
+		})
+	}
+	if !strings.HasPrefix(command.ErrProtectedMode, "DENIED Redis is running in protected mode") {
+		t.Errorf("reply text: %q", command.ErrProtectedMode[:40])
 	}
 }
