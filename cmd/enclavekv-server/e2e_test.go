@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -175,6 +176,61 @@ func TestGoRedis(t *testing.T) {
 			}
 			if n, err := c.DBSize(ctx).Result(); err != nil || n != 1000+4 {
 				t.Fatalf("DBSIZE = %d, %v", n, err)
+			}
+		})
+	}
+}
+
+// TestGoRedisConnectionOptions: what go-redis does on connect (HELLO with
+// SETNAME, CLIENT SETINFO, SELECT) and replies that are maps in RESP3.
+func TestGoRedisConnectionOptions(t *testing.T) {
+	p := start(t)
+	for _, protocol := range []int{2, 3} {
+		t.Run(fmt.Sprintf("resp%d", protocol), func(t *testing.T) {
+			ctx := context.Background()
+			c := redis.NewClient(&redis.Options{Addr: p.addr(), Protocol: protocol, ClientName: "app-1", DB: 5})
+			defer c.Close()
+			if err := c.Set(ctx, "db5key", "x", 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			info, err := c.ClientInfo(ctx).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Name != "app-1" || info.DB != 5 || info.LibName != "go-redis(,"+runtime.Version()+")" || info.Resp != protocol {
+				t.Fatalf("CLIENT INFO after connect: name=%q db=%d lib=%q resp=%d", info.Name, info.DB, info.LibName, info.Resp)
+			}
+			if n, err := c.Exists(ctx, "db5key").Result(); err != nil || n != 1 {
+				t.Fatalf("EXISTS in db 5: %d, %v", n, err)
+			}
+			other := redis.NewClient(&redis.Options{Addr: p.addr(), Protocol: protocol})
+			defer other.Close()
+			if n, err := other.Exists(ctx, "db5key").Result(); err != nil || n != 0 {
+				t.Fatalf("EXISTS in db 0: %d, %v", n, err)
+			}
+			cfg, err := c.ConfigGet(ctx, "maxmemory-p*").Result()
+			if err != nil || cfg["maxmemory-policy"] != "noeviction" {
+				t.Fatalf("CONFIG GET: %v, %v", cfg, err)
+			}
+			hello, err := c.Do(ctx, "HELLO", protocol).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// RESP3 HELLO is a map; RESP2 a flat array of 14.
+			switch h := hello.(type) {
+			case map[interface{}]interface{}:
+				if protocol != 3 || h["proto"] != int64(3) || h["mode"] != "standalone" {
+					t.Fatalf("HELLO %d: %#v", protocol, h)
+				}
+			case []interface{}:
+				if protocol != 2 || len(h) != 14 {
+					t.Fatalf("HELLO %d: %#v", protocol, h)
+				}
+			default:
+				t.Fatalf("HELLO %d: %T", protocol, hello)
+			}
+			if err := c.FlushDB(ctx).Err(); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}
