@@ -109,6 +109,18 @@ func (s *Server) runLoop() {
 	l := s.loop
 	s.mu.Lock()
 	for {
+		// Checked under the lock before every sleep, the first one
+		// included: Close closes done under the lock and then wakes the
+		// loop only if it sleeps, so a loop that had not reached its first
+		// sleep yet must see done here rather than sleep for ever.
+		select {
+		case <-s.done:
+			s.shutdownLoop()
+			l.inTurn = false
+			s.mu.Unlock()
+			return
+		default:
+		}
 		timeout := -1
 		if s.pauseUntil != 0 {
 			timeout = int(s.pauseUntil - time.Now().UnixMilli())
@@ -141,14 +153,6 @@ func (s *Server) runLoop() {
 			s.resumeParked(now)
 		}
 		s.endTurn()
-		select {
-		case <-s.done:
-			s.shutdownLoop()
-			l.inTurn = false
-			s.mu.Unlock()
-			return
-		default:
-		}
 	}
 }
 

@@ -403,6 +403,13 @@ func (s *Server) addrsLocked() []net.Addr {
 
 // Serve runs the event loop until Close. It logs the ready lines first.
 func (s *Server) Serve() {
+	s.mu.Lock()
+	select {
+	case <-s.done:
+		s.mu.Unlock()
+		return
+	default:
+	}
 	var tcp, unix bool
 	for _, ls := range s.loop.lsocks {
 		tcp, unix = tcp || !ls.isUnix, unix || ls.isUnix
@@ -412,13 +419,6 @@ func (s *Server) Serve() {
 	}
 	if unix {
 		s.log.Notice("Ready to accept connections unix")
-	}
-	s.mu.Lock()
-	select {
-	case <-s.done:
-		s.mu.Unlock()
-		return
-	default:
 	}
 	s.serving = true
 	s.wg.Add(2)

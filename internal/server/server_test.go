@@ -383,16 +383,15 @@ func TestSlowUploadIsNotIdle(t *testing.T) {
 // reopened for the next time.
 func TestAcceptOutOfDescriptors(t *testing.T) {
 	s, sock := startServer(t)
+	s.mu.Lock() // the loop must not accept the connection first
 	c, err := net.Dial("unix", sock)
 	if err != nil {
+		s.mu.Unlock()
 		t.Fatal(err)
 	}
 	defer c.Close()
-	s.mu.Lock() // the loop must not accept it first
 	ls := &s.loop.lsocks[0]
 	before := s.loop.spareFD
-	// Wait for the connection to be pending on the listening socket.
-	time.Sleep(20 * time.Millisecond)
 	s.acceptFailed(ls, syscall.EMFILE, time.Now().UnixMilli())
 	after := s.loop.spareFD
 	s.mu.Unlock()
