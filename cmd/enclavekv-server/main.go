@@ -108,16 +108,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
-		select {
-		case sig := <-sigs:
-			if sig == syscall.SIGINT {
-				log.Warning("Received SIGINT scheduling shutdown...")
-			} else {
-				log.Warning("Received SIGTERM scheduling shutdown...")
+		for {
+			select {
+			case sig := <-sigs:
+				name := "SIGTERM"
+				if sig == syscall.SIGINT {
+					name = "SIGINT"
+				}
+				log.Warning("Received " + name + " scheduling shutdown...")
+				srv.StopOnSignal(name) // if the shutdown hook fails, the server goes on
+			case <-srv.Done():
+				return
 			}
-			log.Warning("User requested shutdown...")
-			srv.Close()
-		case <-srv.Done():
 		}
 	}()
 	srv.Serve()

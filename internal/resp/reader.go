@@ -200,11 +200,10 @@ func (rd *Reader) inlineRequest() ([][]byte, error) {
 	// Redis looks for the newline with strchr, which stops at a NUL byte:
 	// a NUL before the newline means "no complete line yet", for good (the
 	// client ends with "too big inline request" once it sends 64 KB).
-	search := data
-	if z := bytes.IndexByte(data, 0); z >= 0 {
-		search = data[:z]
+	nl := bytes.IndexByte(data, '\n')
+	if nl >= 0 && bytes.IndexByte(data[:nl], 0) >= 0 {
+		nl = -1
 	}
-	nl := bytes.IndexByte(search, '\n')
 	if nl < 0 {
 		if len(data) > InlineMax {
 			return nil, errInlineTooBig

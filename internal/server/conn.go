@@ -72,7 +72,8 @@ func (s *Server) process(c *conn, now int64) {
 		if args == nil {
 			return
 		}
-		if s.pauseUntil != 0 && s.pauseHolds(args) {
+		// Monitors are exempt from pauses, as Redis's replicas are.
+		if s.pauseUntil != 0 && !c.cl.Monitor && s.pauseHolds(args) {
 			s.park(c, args)
 			return
 		}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,7 +46,6 @@ func fitOpenFilesLimit(maxclients int64) (fit int64, limit, wanted uint64, err e
 		best = lo
 		_ = try(best)
 	}
-	best = max(best, rl.Cur)
 	if best == wanted {
 		return maxclients, best, wanted, nil
 	}
@@ -65,7 +65,7 @@ func (s *Server) adjustMaxClients() error {
 		return fmt.Errorf("Your current 'ulimit -n' of %d is not enough for the server to start. Please increase your open file limit to at least %d. Exiting.", limit, wanted)
 	}
 	s.log.Warning(fmt.Sprintf("You requested maxclients of %d requiring at least %d max file descriptors.", want, wanted))
-	s.log.Warning(fmt.Sprintf("Server can't set maximum open files to %d because of OS error: %v.", wanted, err))
+	s.log.Warning(fmt.Sprintf("Server can't set maximum open files to %d because of OS error: %s.", wanted, strerror(err)))
 	s.log.Warning(fmt.Sprintf("Current maximum open files is %d. maxclients has been reduced to %d to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.", limit, fit))
 	if err := s.cfg.Set([][2]string{{"maxclients", fmt.Sprint(fit)}}); err != nil {
 		return err
@@ -83,4 +83,14 @@ func checkMaxClients(n int64) error {
 		return fmt.Errorf("The operating system is not able to handle the specified number of clients, try with %d", fit)
 	}
 	return nil
+}
+
+// strerror is C's wording of an errno, as Redis logs it ("Operation not
+// permitted"); Go's texts are the same but for the capital.
+func strerror(err error) string {
+	if err == nil {
+		return "Success"
+	}
+	msg := err.Error()
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }

@@ -31,7 +31,8 @@ type listenSock struct {
 	addr   net.Addr
 }
 
-// eventLoop is the loop's state; all of it is guarded by s.mu.
+// eventLoop is the loop's state, guarded by s.mu except for sleeping
+// (atomic) and p's wake, which any goroutine may call.
 type eventLoop struct {
 	p      *poller
 	lsocks []listenSock
@@ -40,6 +41,9 @@ type eventLoop struct {
 	flushq []*conn // replies to write at the end of the turn
 	closeq []*conn // connections to close at the end of the turn
 	parked []*conn // requests held by CLIENT PAUSE, oldest first
+	// recheckParked is set when the pause changes (ends, or a new one
+	// starts): only then can a parked request become runnable.
+	recheckParked bool
 
 	// spareFD is held open so that, out of descriptors, one can be freed
 	// to accept and refuse a pending connection (-1 if none).
@@ -77,6 +81,14 @@ func isLoopback(sa unix.Sockaddr) bool {
 	return false
 }
 
+// refuse answers a just-accepted connection with one error and closes it;
+// it counts in rejected_connections, not in total_connections_received.
+func (s *Server) refuse(fd int, msg string) {
+	s.stats.rejected.Add(1)
+	_, _ = writeFD(fd, []byte("-"+msg+"\r\n"))
+	closeFD(fd)
+}
+
 // acceptFailed handles an accept error. Out of file descriptors, the
 // pending connection would keep the listening socket ready and the loop
 // spinning: the spare descriptor is given up for a moment to take the
@@ -87,9 +99,7 @@ func (s *Server) acceptFailed(ls *listenSock, err error, now int64) {
 	if (err == unix.EMFILE || err == unix.ENFILE) && l.spareFD >= 0 {
 		closeFD(l.spareFD)
 		if fd, _, aerr := acceptFD(ls.fd); aerr == nil {
-			s.stats.rejected.Add(1)
-			_, _ = writeFD(fd, []byte("-"+command.ErrMaxClients+"\r\n"))
-			closeFD(fd)
+			s.refuse(fd, command.ErrMaxClients)
 		}
 		l.spareFD = openSpareFD()
 	}
@@ -123,10 +133,9 @@ func (s *Server) runLoop() {
 		}
 		timeout := -1
 		if s.pauseUntil != 0 {
-			timeout = int(s.pauseUntil - time.Now().UnixMilli())
-			if timeout < 1 {
-				timeout = 1
-			}
+			// epoll_wait takes a C int: a pause of weeks would overflow it,
+			// so wake at least hourly and look again.
+			timeout = int(min(max(s.pauseUntil-time.Now().UnixMilli(), 1), 3_600_000))
 		}
 		// Marked while still holding the lock: a goroutine that changes
 		// the loop's state after this unlock is sure to see the flag and
@@ -136,12 +145,12 @@ func (s *Server) runLoop() {
 		s.mu.Unlock()
 		evs, err := l.p.wait(timeout)
 		l.sleeping.Store(false)
-		s.mu.Lock()
-		l.inTurn = true
 		if err != nil {
 			s.log.Warning("epoll_wait: " + err.Error())
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(10 * time.Millisecond) // not holding the lock
 		}
+		s.mu.Lock()
+		l.inTurn = true
 		now := time.Now().UnixMilli()
 		for i := range evs {
 			s.handleEvent(&evs[i], now)
@@ -149,7 +158,8 @@ func (s *Server) runLoop() {
 		if s.pauseUntil != 0 && now >= s.pauseUntil {
 			s.Unpause()
 		}
-		if len(l.parked) > 0 && (s.pauseUntil == 0 || s.pauseWriteOnly) {
+		if l.recheckParked {
+			l.recheckParked = false
 			s.resumeParked(now)
 		}
 		s.endTurn()
@@ -267,15 +277,11 @@ func (s *Server) acceptAll(ls *listenSock, now int64) {
 		n := int64(len(s.clients))
 		s.clientsMu.Unlock()
 		if n >= s.maxClients.Load() {
-			s.stats.rejected.Add(1)
-			_, _ = writeFD(fd, []byte("-"+command.ErrMaxClients+"\r\n"))
-			closeFD(fd)
+			s.refuse(fd, command.ErrMaxClients)
 			continue
 		}
 		if !ls.isUnix && s.protectedFrom(sa) {
-			s.stats.rejected.Add(1)
-			_, _ = writeFD(fd, []byte("-"+command.ErrProtectedMode+"\r\n"))
-			closeFD(fd)
+			s.refuse(fd, command.ErrProtectedMode)
 			continue
 		}
 		s.stats.connections.Add(1) // Redis counts only the accepted ones

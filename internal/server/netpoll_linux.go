@@ -120,9 +120,6 @@ func (p *poller) wait(timeoutMs int) ([]unix.EpollEvent, error) {
 	if e == 0 && n > 0 {
 		return p.events[:n], nil
 	}
-	if timeoutMs == 0 {
-		return nil, nil
-	}
 	for {
 		m, err := unix.EpollWait(p.epfd, p.events, timeoutMs)
 		if err == unix.EINTR {

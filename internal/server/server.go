@@ -81,8 +81,9 @@ type Server struct {
 	stopping bool
 	wg       sync.WaitGroup
 
-	// ShutdownHook is called (without the command lock) when a SHUTDOWN or
-	// signal stops the server; persistence will hang its final save here.
+	// ShutdownHook is called with the command lock held (nothing else runs)
+	// when SHUTDOWN or a signal stops the server; persistence will hang its
+	// final save here. It must not take the lock itself.
 	ShutdownHook func(opts command.ShutdownOpts) error
 }
 
@@ -214,6 +215,7 @@ func (s *Server) listen() error {
 		if perm := s.cfg.Int("unixsocketperm"); perm != 0 {
 			if err := os.Chmod(path, os.FileMode(perm)); err != nil {
 				ln.Close()
+				s.closeListeners()
 				return fmt.Errorf("Failed setting permissions on Unix socket %s: %w", path, err)
 			}
 		}
@@ -312,6 +314,9 @@ func (s *Server) rebindTCP(port int64, binds []string, errText string) error {
 	if err := s.serveTCP(port, binds); err != nil {
 		if rerr := s.serveTCP(s.tcpPort, s.tcpBinds); rerr != nil {
 			s.log.Warning("Failed to restore old listening sockets.")
+			// Nothing listens on TCP now: forget the old values, so that
+			// the rollback's call (or a later CONFIG SET) really binds.
+			s.tcpPort, s.tcpBinds = 0, nil
 		}
 		return errors.New(errText)
 	}
@@ -344,14 +349,18 @@ func (s *Server) serveTCP(port int64, binds []string) error {
 // releaseLoop closes the poller and the spare descriptor of a loop that
 // will not run.
 func (s *Server) releaseLoop() {
-	s.loop.p.close()
+	if s.loop.p != nil {
+		s.loop.p.close()
+		s.loop.p = nil
+	}
 	if s.loop.spareFD >= 0 {
 		closeFD(s.loop.spareFD)
 		s.loop.spareFD = -1
 	}
 }
 
-// closeListeners undoes a Listen that failed part way.
+// closeListeners closes every listening socket (a failed Listen, or a
+// Close before Serve).
 func (s *Server) closeListeners() {
 	for _, ls := range s.loop.lsocks {
 		closeFD(ls.fd)
@@ -433,23 +442,46 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 
 // Close stops accepting, disconnects every client and waits for them.
 func (s *Server) Close() {
+	s.mu.Lock()
+	s.closeLocked()
+	s.mu.Unlock()
+	s.wg.Wait()
+	if s.unixPath != "" {
+		_ = os.Remove(s.unixPath)
+	}
+}
+
+// closeLocked starts the stop, with the command lock held: no request runs
+// after it (stopping), and the loop is woken while the lock keeps it from
+// having closed its eventfd yet.
+func (s *Server) closeLocked() {
 	s.stopped.Do(func() {
-		s.mu.Lock()
 		close(s.done)
-		serving := s.serving
-		s.mu.Unlock()
-		if serving {
-			s.wakeLoop()
+		s.stopping = true
+		if s.serving {
+			s.loop.p.wake()
 		} else if s.loop.p != nil {
 			// Listened but never served: nothing runs to clean up.
 			s.closeListeners()
 			s.releaseLoop()
 		}
 	})
-	s.wg.Wait()
-	if s.unixPath != "" {
-		_ = os.Remove(s.unixPath)
+}
+
+// StopOnSignal is SIGTERM/SIGINT: like SHUTDOWN, the shutdown hook runs
+// with nothing else running, then the server stops. If the hook fails the
+// server goes on, as Redis does when it cannot save on SIGTERM.
+func (s *Server) StopOnSignal(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ShutdownHook != nil {
+		if err := s.ShutdownHook(command.ShutdownOpts{}); err != nil {
+			s.log.Warning(name + " received but errors trying to shut down the server, check the logs for more information")
+			return
+		}
 	}
+	s.log.Warning("User requested shutdown...")
+	s.closeLocked()
 }
 
 // cron runs the periodic work: active expiry and the ops meter.
@@ -522,8 +554,6 @@ func (s *Server) activeExpire(period time.Duration) {
 	}
 }
 
-// CountError is not used: errors are counted by the command layer.
-
 // Clients lists connected clients in ID order (command.Server).
 func (s *Server) Clients() []*command.Client {
 	s.clientsMu.Lock()
@@ -565,6 +595,7 @@ func (s *Server) Pause(untilMs int64, writeOnly bool) {
 	if untilMs > s.pauseUntil {
 		s.pauseUntil = untilMs
 	}
+	s.loop.recheckParked = true
 	if !s.loop.inTurn {
 		s.wakeLoop() // the loop's sleep must now end with the pause
 	}
@@ -575,6 +606,7 @@ func (s *Server) Pause(untilMs int64, writeOnly bool) {
 func (s *Server) Unpause() {
 	s.pauseUntil = 0
 	s.pauseWriteOnly = false
+	s.loop.recheckParked = true
 	if len(s.loop.parked) > 0 && !s.loop.inTurn {
 		s.wakeLoop()
 	}
@@ -603,8 +635,7 @@ func (s *Server) Shutdown(opts command.ShutdownOpts) string {
 		}
 	}
 	s.log.Warning("User requested shutdown...")
-	s.stopping = true
-	go s.Close()
+	s.closeLocked() // we are in a loop turn: the lock is held
 	return ""
 }
 

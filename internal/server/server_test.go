@@ -72,8 +72,9 @@ func readUntilClosed(t *testing.T, c net.Conn) string {
 	return string(b)
 }
 
-// waitClients polls until the server has n clients, since a connection's
-// goroutine unregisters itself asynchronously after the peer goes away.
+// waitClients polls until the server has n clients: the event loop adds and
+// forgets connections on its own time, not when the test's dial or close
+// returns.
 func waitClients(t *testing.T, s *Server, n int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -446,4 +447,72 @@ func TestProtectedMode(t *testing.T) {
 	if !strings.HasPrefix(command.ErrProtectedMode, "DENIED Redis is running in protected mode") {
 		t.Errorf("reply text: %q", command.ErrProtectedMode[:40])
 	}
+}
+
+// Close right after Serve, before the loop has even started, returns: the
+// loop must see the stop before its first sleep (once a hang).
+func TestCloseRightAfterServe(t *testing.T) {
+	for i := 0; i < 50; i++ {
+		cfg, err := config.Parse([]string{"--port", "0", "--unixsocket", filepath.Join(t.TempDir(), "s.sock")}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := New(cfg, NewLogger(io.Discard))
+		if err := s.Listen(); err != nil {
+			t.Fatal(err)
+		}
+		go s.Serve()
+		closed := make(chan struct{})
+		go func() { s.Close(); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: Close did not return", i)
+		}
+	}
+}
+
+// After a signal's stop (closeLocked with the lock held, as StopOnSignal
+// does), a request already read but not yet run is neither run nor
+// answered.
+func TestNothingRunsAfterSignalStop(t *testing.T) {
+	s, sock := startServer(t)
+	a := dial(t, sock)
+	waitClients(t, s, 1)
+	s.mu.Lock()
+	a.Write([]byte("SET late 1\r\n"))
+	time.Sleep(50 * time.Millisecond) // the loop has the event in hand, waiting for the lock
+	s.closeLocked()
+	s.mu.Unlock()
+	if got := readUntilClosed(t, a); got != "" {
+		t.Errorf("a request after the stop was answered: %q", got)
+	}
+	<-s.Done()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ks.DBs[0].Exists([]byte("late"), time.Now().UnixMilli()) {
+		t.Error("a request after the stop ran")
+	}
+}
+
+// A MONITOR client is not held by CLIENT PAUSE, as Redis exempts replicas
+// (a monitor is one) from pauses.
+func TestMonitorNotPaused(t *testing.T) {
+	_, sock := startServer(t)
+	m, other := dial(t, sock), dial(t, sock)
+	rm, ro := bufio.NewReader(m), bufio.NewReader(other)
+	m.Write([]byte("MONITOR\r\n"))
+	if line, _ := rm.ReadString('\n'); line != "+OK\r\n" {
+		t.Fatalf("MONITOR: %q", line)
+	}
+	other.Write([]byte("CLIENT PAUSE 5000 ALL\r\n"))
+	if line, _ := ro.ReadString('\n'); line != "+OK\r\n" {
+		t.Fatalf("CLIENT PAUSE: %q", line)
+	}
+	_ = m.SetReadDeadline(time.Now().Add(2 * time.Second))
+	m.Write([]byte("PING\r\n"))
+	if line, err := rm.ReadString('\n'); line != "+PONG\r\n" {
+		t.Fatalf("PING from a monitor during a pause: %q, %v", line, err)
+	}
+	other.Write([]byte("CLIENT UNPAUSE\r\n"))
 }
