@@ -68,7 +68,7 @@ func (s *Server) protectedFrom(peer unix.Sockaddr) bool {
 	if !s.cfg.Bool("protected-mode") || s.cfg.String("requirepass") != "" {
 		return false
 	}
-	return !isLoopback(peer)
+	return !s.localPeer(peer)
 }
 
 func isLoopback(sa unix.Sockaddr) bool {

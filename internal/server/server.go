@@ -29,6 +29,7 @@ import (
 	"github.com/enclavekv/enclavekv/internal/command"
 	"github.com/enclavekv/enclavekv/internal/config"
 	"github.com/enclavekv/enclavekv/internal/keyspace"
+	"golang.org/x/sys/unix"
 )
 
 // Version is enclavekv's own version; RedisVersion the protocol it speaks.
@@ -81,6 +82,10 @@ type Server struct {
 	stopping bool
 	wg       sync.WaitGroup
 
+	// localPeer tells whether a TCP peer is on this host, for protected
+	// mode; tests replace it to play a remote client over loopback.
+	localPeer func(unix.Sockaddr) bool
+
 	// ShutdownHook is called with the command lock held (nothing else runs)
 	// when SHUTDOWN or a signal stops the server; persistence will hang its
 	// final save here. It must not take the lock itself.
@@ -90,12 +95,13 @@ type Server struct {
 // New prepares a server from its configuration; Serve starts it.
 func New(cfg *config.Config, log *Logger) *Server {
 	s := &Server{
-		cfg:     cfg,
-		log:     log,
-		clients: make(map[int64]*conn),
-		start:   time.Now(),
-		done:    make(chan struct{}),
-		loop:    &eventLoop{conns: make(map[int]*conn), spareFD: -1},
+		cfg:       cfg,
+		log:       log,
+		clients:   make(map[int64]*conn),
+		start:     time.Now(),
+		done:      make(chan struct{}),
+		loop:      &eventLoop{conns: make(map[int]*conn), spareFD: -1},
+		localPeer: isLoopback,
 	}
 	var id [20]byte
 	_, _ = rand.Read(id[:])

@@ -516,3 +516,49 @@ func TestMonitorNotPaused(t *testing.T) {
 	}
 	other.Write([]byte("CLIENT UNPAUSE\r\n"))
 }
+
+// The accept path of protected mode: a client that is not local gets the
+// DENIED reply and is closed, counted in rejected_connections and not in
+// total_connections_received. Tests may only use loopback, so the server
+// is told that loopback peers are remote.
+func TestProtectedModeRefusesRemote(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	s, sock := startServer(t, [2]string{"port", fmt.Sprint(port)}, [2]string{"bind", "127.0.0.1"})
+	s.mu.Lock()
+	s.localPeer = func(unix.Sockaddr) bool { return false }
+	s.mu.Unlock()
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if got := readUntilClosed(t, c); got != "-"+command.ErrProtectedMode+"\r\n" {
+		t.Errorf("remote client got %q", got[:min(len(got), 60)])
+	}
+	// A unix-socket client is local whatever the address check says.
+	u := dial(t, sock)
+	u.Write([]byte("INFO stats\r\n"))
+	r := bufio.NewReader(u)
+	var size int
+	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "$") {
+		t.Fatalf("INFO: %q, %v", line, err)
+	} else {
+		fmt.Sscanf(line, "$%d", &size)
+	}
+	body := make([]byte, size)
+	if _, err := io.ReadFull(r, body); err != nil {
+		t.Fatal(err)
+	}
+	info := string(body)
+	for _, want := range []string{"total_connections_received:1\r\n", "rejected_connections:1\r\n"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("INFO stats lacks %q:\n%s", want, info)
+		}
+	}
+}
