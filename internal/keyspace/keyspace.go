@@ -112,7 +112,12 @@ type Keyspace struct {
 	LFU bool
 	// OnModify, when set, is told of every key change (WATCH, notifications).
 	OnModify func(db *DB, key string)
-	seed     maphash.Seed
+	// ExpiryPaused is set while clients are paused (CLIENT PAUSE): as in
+	// Redis, an expired key then reads as absent but is not deleted, and
+	// active expiry does nothing, so the dataset does not change while
+	// writes are frozen.
+	ExpiryPaused bool
+	seed         maphash.Seed
 }
 
 // New creates n empty databases.
@@ -179,7 +184,9 @@ func (db *DB) expireIfNeeded(e *Entry, now int64) bool {
 	if e.Expire == 0 || e.Expire > now {
 		return false
 	}
-	db.expire(e)
+	if !db.ks.ExpiryPaused {
+		db.expire(e)
+	}
 	return true
 }
 
@@ -192,8 +199,8 @@ func (db *DB) expire(e *Entry) {
 	}
 }
 
-// ExpireIfNeeded reclaims e if it has expired at now and reports whether it
-// did. e must be an entry of db that the caller got from it earlier in the
+// ExpireIfNeeded reports whether e has expired at now, reclaiming it
+// unless expiry is paused. e must be an entry of db that the caller got from it earlier in the
 // same command (SCAN filters the keys it collected this way). An entry
 // already removed meanwhile reports false, as Redis's expireIfNeeded does
 // for a key that is gone.
@@ -620,7 +627,13 @@ func (db *DB) Each(now int64, fn func(e *Entry) bool) {
 // keys it draws are reclaimed on the way, as Redis's dbRandomKey does on
 // a master.
 func (db *DB) RandomKey(now int64) *Entry {
-	for db.dict.count > 0 {
+	for tries := 0; db.dict.count > 0; tries++ {
+		if db.ks.ExpiryPaused && tries == 100 {
+			// Expired keys are not deleted during a pause, so picking at
+			// random may never end if they are all expired (Redis 7.0
+			// hangs here): look for a live key once, in order.
+			return db.firstLive(now)
+		}
 		e := db.dict.randomEntry(rand.Uint64)
 		if !db.expireIfNeeded(e, now) {
 			return e
@@ -629,12 +642,28 @@ func (db *DB) RandomKey(now int64) *Entry {
 	return nil
 }
 
+// firstLive returns some key that has not expired at now, or nil.
+func (db *DB) firstLive(now int64) *Entry {
+	var live *Entry
+	db.dict.each(func(e *Entry) bool {
+		if e.Expire == 0 || e.Expire > now {
+			live = e
+			return false
+		}
+		return true
+	})
+	return live
+}
+
 // ExpireSample is one round of active expiry for db: it samples up to n keys
 // with an expiry, reclaims the expired ones and returns (sampled, expired)
 // so the caller can decide whether another round is worth it.
 func (db *DB) ExpireSample(now int64, n int) (sampled, expired int) {
 	if len(db.volatile) == 0 {
 		db.AvgTTL = 0 // as Redis: nothing volatile, no average
+		return 0, 0
+	}
+	if db.ks.ExpiryPaused {
 		return 0, 0
 	}
 	var ttlSum, ttlN int64

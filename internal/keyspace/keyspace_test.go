@@ -576,3 +576,36 @@ func TestString2l(t *testing.T) {
 		}
 	}
 }
+
+// While expiry is paused (CLIENT PAUSE), expired keys read as absent but
+// stay, active expiry does nothing, and RANDOMKEY still ends when every
+// key has expired.
+func TestExpiryPaused(t *testing.T) {
+	ks, _ := newTestKS(t)
+	db := ks.DBs[0]
+	for _, k := range []string{"a", "b", "c"} {
+		e := db.SetString([]byte(k), []byte("v"), t0, false)
+		db.SetExpire(e, t0+10)
+	}
+	ks.ExpiryPaused = true
+	later := t0 + 1000
+	if db.Lookup([]byte("a"), later) != nil || db.Exists([]byte("b"), later) {
+		t.Fatal("an expired key read as present during the pause")
+	}
+	if s, x := db.ExpireSample(later, 20); s != 0 || x != 0 || db.Len() != 3 || ks.Stats.ExpiredKeys != 0 {
+		t.Fatalf("keys reclaimed during the pause: sampled %d expired %d len %d", s, x, db.Len())
+	}
+	if e := db.RandomKey(later); e != nil {
+		t.Fatalf("RANDOMKEY with only expired keys: %q", e.Key)
+	}
+	db.SetString([]byte("live"), []byte("v"), later, false)
+	for i := 0; i < 20; i++ {
+		if e := db.RandomKey(later); e == nil || e.Key != "live" {
+			t.Fatalf("RANDOMKEY must find the one live key, got %v", e)
+		}
+	}
+	ks.ExpiryPaused = false
+	if db.Lookup([]byte("a"), later) != nil || db.Len() != 3 {
+		t.Fatalf("after the pause a lookup reclaims: len %d", db.Len())
+	}
+}

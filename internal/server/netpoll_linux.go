@@ -158,14 +158,17 @@ func listenerFD(ln net.Listener) (int, error) {
 	}
 	raw, err := sc.SyscallConn()
 	if err != nil {
+		ln.Close()
 		return -1, err
 	}
 	fd := -1
 	var derr error
 	if err := raw.Control(func(f uintptr) { fd, derr = unix.FcntlInt(f, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		ln.Close()
 		return -1, err
 	}
 	if derr != nil {
+		ln.Close() // out of descriptors: do not keep the port bound
 		return -1, derr
 	}
 	if ul, ok := ln.(*net.UnixListener); ok {

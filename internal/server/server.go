@@ -281,9 +281,8 @@ func (s *Server) openTCP(port int64, binds []string) ([]listenSock, error) {
 		}
 		out = append(out, ls)
 	}
-	if len(out) == 0 {
-		return nil, errors.New("no bind address could be used")
-	}
+	// Only optional addresses, none of them here: no TCP listener, which
+	// is fine as long as something else listens (Listen checks that).
 	return out, nil
 }
 
@@ -307,16 +306,23 @@ func (s *Server) rebindTCP(port int64, binds []string, errText string) error {
 	if port == s.tcpPort && slices.Equal(binds, s.tcpBinds) {
 		return nil
 	}
-	kept := s.loop.lsocks[:0]
+	var old []int
 	for _, ls := range s.loop.lsocks {
-		if ls.isUnix {
-			kept = append(kept, ls)
-			continue
+		if !ls.isUnix {
+			old = append(old, ls.fd)
 		}
-		s.loop.p.remove(ls.fd)
-		closeFD(ls.fd)
 	}
-	s.loop.lsocks = kept
+	// To another port, the new listeners open before the old ones close:
+	// the server never stops listening, and a failure changes nothing.
+	// On the same port they cannot coexist, so the old ones go first.
+	if port != s.tcpPort && port != 0 {
+		if err := s.serveTCP(port, binds); err != nil {
+			return errors.New(errText)
+		}
+		s.dropListeners(old)
+		return nil
+	}
+	s.dropListeners(old)
 	if err := s.serveTCP(port, binds); err != nil {
 		if rerr := s.serveTCP(s.tcpPort, s.tcpBinds); rerr != nil {
 			s.log.Warning("Failed to restore old listening sockets.")
@@ -327,6 +333,21 @@ func (s *Server) rebindTCP(port int64, binds []string, errText string) error {
 		return errors.New(errText)
 	}
 	return nil
+}
+
+// dropListeners closes the listening sockets with these descriptors and
+// takes them out of the loop.
+func (s *Server) dropListeners(fds []int) {
+	kept := s.loop.lsocks[:0]
+	for _, ls := range s.loop.lsocks {
+		if slices.Contains(fds, ls.fd) {
+			s.loop.p.remove(ls.fd)
+			closeFD(ls.fd)
+			continue
+		}
+		kept = append(kept, ls)
+	}
+	s.loop.lsocks = kept
 }
 
 // serveTCP opens the TCP listeners for port and binds and adds them to
@@ -601,6 +622,7 @@ func (s *Server) Pause(untilMs int64, writeOnly bool) {
 	if untilMs > s.pauseUntil {
 		s.pauseUntil = untilMs
 	}
+	s.ks.ExpiryPaused = true
 	s.loop.recheckParked = true
 	if !s.loop.inTurn {
 		s.wakeLoop() // the loop's sleep must now end with the pause
@@ -612,6 +634,7 @@ func (s *Server) Pause(untilMs int64, writeOnly bool) {
 func (s *Server) Unpause() {
 	s.pauseUntil = 0
 	s.pauseWriteOnly = false
+	s.ks.ExpiryPaused = false
 	s.loop.recheckParked = true
 	if len(s.loop.parked) > 0 && !s.loop.inTurn {
 		s.wakeLoop()
