@@ -40,6 +40,19 @@ func startServer(t *testing.T, pairs ...[2]string) (*Server, string) {
 	return s, sock
 }
 
+// startTCPServer is startServer listening on a free 127.0.0.1 port too.
+func startTCPServer(t *testing.T, pairs ...[2]string) (*Server, int, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	s, sock := startServer(t, append(pairs, [2]string{"port", fmt.Sprint(port)}, [2]string{"bind", "127.0.0.1"})...)
+	return s, port, sock
+}
+
 func dial(t *testing.T, sock string) net.Conn {
 	t.Helper()
 	c, err := net.Dial("unix", sock)
@@ -281,13 +294,7 @@ func TestActiveExpiry(t *testing.T) {
 func TestBigPipelinedRepliesNeverStall(t *testing.T) {
 	// Over TCP: loopback socket buffers grow to megabytes, so a drained
 	// socket takes all the rest of the output at once.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	s, _ := startServer(t, [2]string{"enable-debug-command", "yes"}, [2]string{"port", fmt.Sprint(port)}, [2]string{"bind", "127.0.0.1"})
+	s, port, _ := startTCPServer(t, [2]string{"enable-debug-command", "yes"})
 	dialTCP := func() net.Conn {
 		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
@@ -522,13 +529,7 @@ func TestMonitorNotPaused(t *testing.T) {
 // total_connections_received. Tests may only use loopback, so the server
 // is told that loopback peers are remote.
 func TestProtectedModeRefusesRemote(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	s, sock := startServer(t, [2]string{"port", fmt.Sprint(port)}, [2]string{"bind", "127.0.0.1"})
+	s, port, sock := startTCPServer(t)
 	s.mu.Lock()
 	s.localPeer = func(unix.Sockaddr) bool { return false }
 	s.mu.Unlock()
