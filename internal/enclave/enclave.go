@@ -1,0 +1,162 @@
+// Package enclave is the trusted-execution runtime enclavekv runs in. It
+// answers four questions for the rest of the server, whatever the hardware:
+//
+//   - who are we? (Identity: the measurement of the code and its manifest,
+//     the signer, product id, security version, debug flag, platform);
+//   - which key seals our files? (SealKey, bound either to the measurement
+//     or to the signer + product id at a chosen security version);
+//   - how does a remote party check who we are? (Evidence, binding 64 bytes
+//     of caller data — a client's nonce, later our TLS key — and Verify);
+//   - how do two enclaves on one machine trust each other? (LocalReport and
+//     VerifyLocalReport).
+//
+// A Platform backend answers them. The simulation backend (Sim) runs on any
+// Linux and protects nothing: it exists so that the whole product can be
+// developed, tested and demonstrated without enclave hardware, exactly as
+// enclave SDKs ship an sgx_sim build. Hardware backends (Gramine-SGX,
+// configfs-tsm for TDX and SEV-SNP) implement the same interface.
+//
+// docs/enclave.md describes the derivations and byte formats; this package
+// imports nothing else of enclavekv's.
+package enclave
+
+import (
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+)
+
+// Platform names, as the manifest's allowed_platforms and INFO enclave
+// spell them.
+const (
+	PlatformSim = "sim"
+	PlatformSGX = "sgx"
+	PlatformTDX = "tdx"
+	PlatformSNP = "snp"
+)
+
+// KnownPlatforms lists every platform name a manifest may allow, including
+// those whose backend is not built yet.
+var KnownPlatforms = []string{PlatformSim, PlatformSGX, PlatformTDX, PlatformSNP}
+
+// CallerDataSize is the number of caller bytes evidence and local reports
+// carry (SGX's REPORTDATA size).
+const CallerDataSize = 64
+
+// Identity is what an enclave is: the fields a verifier compares.
+type Identity struct {
+	Platform    string   // PlatformSim, ...
+	Measurement [32]byte // the code and manifest that run
+	Signer      [32]byte // SHA-256 of the signing public key
+	ProductID   uint16
+	SVN         uint16 // security version
+	Debug       bool   // debug enclave: its memory is open to a debugger
+}
+
+// Equal reports whether two identities are the same enclave build.
+func (id Identity) Equal(o Identity) bool {
+	return id.Platform == o.Platform &&
+		subtle.ConstantTimeCompare(id.Measurement[:], o.Measurement[:]) == 1 &&
+		subtle.ConstantTimeCompare(id.Signer[:], o.Signer[:]) == 1 &&
+		id.ProductID == o.ProductID && id.SVN == o.SVN && id.Debug == o.Debug
+}
+
+// MeasurementHex and SignerHex are the forms logs, INFO and tools print.
+func (id Identity) MeasurementHex() string { return hex.EncodeToString(id.Measurement[:]) }
+
+// SignerHex is the signer as lower-case hex.
+func (id Identity) SignerHex() string { return hex.EncodeToString(id.Signer[:]) }
+
+// SealPolicy says which identity a sealing key is bound to.
+type SealPolicy uint8
+
+const (
+	// SealToMeasurement: only this exact build (code + manifest) can
+	// derive the key. Any upgrade loses access.
+	SealToMeasurement SealPolicy = 1
+	// SealToSigner: any build from the same signer and product id whose
+	// security version is at least the key's can derive it, so upgrades
+	// read older data and downgrades cannot read newer data.
+	SealToSigner SealPolicy = 2
+)
+
+// String is the manifest's spelling of the policy.
+func (p SealPolicy) String() string {
+	switch p {
+	case SealToMeasurement:
+		return "measurement"
+	case SealToSigner:
+		return "signer"
+	}
+	return fmt.Sprintf("policy(%d)", uint8(p))
+}
+
+// ParseSealPolicy reads the manifest's spelling of a policy.
+func ParseSealPolicy(s string) (SealPolicy, error) {
+	switch s {
+	case "measurement":
+		return SealToMeasurement, nil
+	case "signer":
+		return SealToSigner, nil
+	}
+	return 0, fmt.Errorf("unknown sealing policy %q (want \"measurement\" or \"signer\")", s)
+}
+
+// KeyRequest names one sealing key.
+type KeyRequest struct {
+	Policy SealPolicy
+	// SVN is the security version the key is bound to (SealToSigner
+	// only). It may not exceed the running enclave's own SVN: that is
+	// what stops a downgraded build from reading newer data. Sealers
+	// record it next to the data so that a later build asks for the same.
+	SVN uint16
+	// KeyID separates keys of the same policy (sealers store a random one
+	// with each key file).
+	KeyID [32]byte
+}
+
+// Errors callers can test for with errors.Is.
+var (
+	// ErrSVNTooHigh: a sealing key was asked for a security version above
+	// the running enclave's, i.e. data sealed by a newer build.
+	ErrSVNTooHigh = errors.New("enclave: sealing key requested for a security version above this enclave's (data from a newer build cannot be read by an older one)")
+	// ErrBadPolicy: a KeyRequest names no known policy.
+	ErrBadPolicy = errors.New("enclave: unknown sealing policy")
+	// ErrReportTarget: a local report was made for another enclave.
+	ErrReportTarget = errors.New("enclave: local report is addressed to another enclave")
+	// ErrReportInvalid: a local report is malformed or its MAC does not
+	// verify (forged, altered, or from another platform).
+	ErrReportInvalid = errors.New("enclave: local report is malformed or was not made on this platform")
+)
+
+// Platform is an enclave backend: the running enclave's view of the
+// hardware (or of its simulation).
+type Platform interface {
+	// Identity is the running enclave's identity.
+	Identity() Identity
+	// SealKey derives the 32-byte sealing key req names. It is the same on
+	// every run of an identity that qualifies, and unreachable to others.
+	SealKey(req KeyRequest) ([]byte, error)
+	// Evidence returns fresh attestation evidence of Identity binding
+	// callerData, for a remote verifier (see Verify).
+	Evidence(callerData [CallerDataSize]byte) ([]byte, error)
+	// LocalReport returns a report of Identity binding data that only the
+	// enclave whose measurement is target, on this same platform, can
+	// verify.
+	LocalReport(target [32]byte, data [CallerDataSize]byte) ([]byte, error)
+	// VerifyLocalReport checks a report addressed to this enclave and
+	// returns the reporting enclave's identity and data. The caller then
+	// decides whether it trusts that identity (see RequireSameIdentity).
+	VerifyLocalReport(report []byte) (Identity, [CallerDataSize]byte, error)
+}
+
+// RequireSameIdentity is the policy of two instances of one build trusting
+// each other (replication, recovery): the peer must be exactly us.
+func RequireSameIdentity(own, peer Identity) error {
+	if !own.Equal(peer) {
+		return fmt.Errorf("enclave: peer is a different enclave (measurement %s, signer %s, svn %d) than this one (measurement %s)",
+			peer.MeasurementHex(), peer.SignerHex(), peer.SVN, own.MeasurementHex())
+	}
+	return nil
+}
