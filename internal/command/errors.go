@@ -80,3 +80,10 @@ const (
 	LatencyAdviceBigObjects = "- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n"
 	LatencyAdviceGeneric    = "- Check your Slow Log and the system's load: the spikes come from outside the command path.\n"
 )
+
+// Enclave family (enclave.go): enclavekv's own command, so its own texts.
+const (
+	ErrNoEnclave    = "ERR this server is not running in an enclave runtime"
+	ErrEnclaveNonce = "ERR the nonce must be between 16 and 1024 bytes"
+	ErrEvidenceFail = "ERR the enclave platform could not produce evidence: %s"
+)

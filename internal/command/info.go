@@ -36,6 +36,9 @@ var infoSections = []struct {
 	{"latencystats", "Latencystats", false},
 	{"cluster", "Cluster", true},
 	{"keyspace", "Keyspace", true},
+	// enclavekv's own section, shown like a module's: asked for by name or
+	// with "everything", never by default or "all".
+	{"enclave", "Enclave", false},
 }
 
 // infoWanted turns INFO's arguments into the set of sections to print.
@@ -59,7 +62,9 @@ func infoWanted(args [][]byte) map[string]bool {
 			addDefault()
 		case "all", "everything":
 			for _, s := range infoSections {
-				want[s.name] = true
+				if s.name != "enclave" || name == "everything" {
+					want[s.name] = true
+				}
 			}
 		default:
 			want[name] = true
@@ -125,7 +130,7 @@ func (s *State) GenInfo(c *Ctx, want map[string]bool) string {
 	}
 	w := &infoWriter{}
 	for _, sec := range infoSections {
-		if !want[sec.name] {
+		if !want[sec.name] || sec.name == "enclave" && s.Enclave == nil {
 			continue
 		}
 		w.section(sec.title)
@@ -154,6 +159,8 @@ func (s *State) GenInfo(c *Ctx, want map[string]bool) string {
 			w.field("cluster_enabled", 0)
 		case "keyspace":
 			infoKeyspace(w, c)
+		case "enclave":
+			s.infoEnclave(w)
 		}
 	}
 	return w.b.String()
@@ -195,9 +202,6 @@ func (s *State) infoServer(w *infoWriter, si *ServerInfo) {
 	w.field("io_threads_active", 0)
 	if si.Version != "" {
 		w.field("enclavekv_version", si.Version)
-	}
-	if si.Mode != "" {
-		w.field("enclave_mode", si.Mode)
 	}
 }
 

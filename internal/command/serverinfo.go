@@ -5,7 +5,6 @@ package command
 type ServerInfo struct {
 	Version                 string // enclavekv's own version
 	RedisVersion            string // the Redis version we are compatible with
-	Mode                    string // enclave mode, e.g. "simulation"
 	Pid                     int
 	RunID                   string
 	TCPPort                 int

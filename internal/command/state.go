@@ -32,6 +32,10 @@ type State struct {
 	hists           map[*Command]*latHist
 	latencyTracking atomic.Bool
 
+	// Enclave is the runtime the server runs in (nil in unit tests that
+	// do not need one).
+	Enclave *Enclave
+
 	// ReplID is the replication ID INFO replication reports.
 	ReplID string
 	// memPeak is the highest used_memory seen (INFO, MEMORY STATS);

@@ -36,6 +36,7 @@ type Config struct {
 	hooks        map[*option][]func(*Config) error
 	resetHooks   []func()
 	userRewriter func() []string
+	hostMay      func(name string) bool
 
 	// Directives that are not options, in file order. They are filled by
 	// Parse and never modified afterwards.
@@ -289,6 +290,15 @@ func (c *Config) ResetStat() {
 func (c *Config) SetUserRewriter(fn func() []string) {
 	c.hookMu.Lock()
 	c.userRewriter = fn
+	c.hookMu.Unlock()
+}
+
+// SetHostFilter tells CONFIG REWRITE which options the host may set (see
+// ParseOptions.HostMay): the others are left out of the rewritten file,
+// since the next start would refuse a file that sets them.
+func (c *Config) SetHostFilter(hostMay func(name string) bool) {
+	c.hookMu.Lock()
+	c.hostMay = hostMay
 	c.hookMu.Unlock()
 }
 

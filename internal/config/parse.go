@@ -60,6 +60,13 @@ type ParseOptions struct {
 	// argument and the reason, reported as Redis does: "Error in user
 	// declaration '<argv[i]>': <msg>". nil accepts every declaration.
 	CheckUser func(argv []string) (badArg int, msg string)
+	// HostMay reports whether the host may set an option (called with its
+	// primary name) or use a directive ("rename-command", "user",
+	// "loadmodule", or a module config "<module>.<name>"). A line it
+	// refuses stops the parse with a FileError naming the option: the
+	// enclave manifest, not the host's config file or argv, decides what
+	// security depends on. nil allows everything.
+	HostMay func(name string) bool
 }
 
 // maxIncludeDepth bounds nested includes. Redis has no limit and crashes on
@@ -264,6 +271,9 @@ func (p *parser) loadString(config string, depth int) error {
 			continue
 		}
 		name := asciiLower(argv[0])
+		if msg := p.protected(name); msg != "" {
+			return fail(msg)
+		}
 		if k := lookup(name); k != nil {
 			if k.opt.flags&fMultiArg == 0 && len(argv) != 2 {
 				return fail("wrong number of arguments")
@@ -354,6 +364,24 @@ func (p *parser) loadString(config string, depth int) error {
 	}
 	p.reading = false
 	return nil
+}
+
+// protected returns the error for a line the manifest does not let the
+// host write, or "".
+func (p *parser) protected(name string) string {
+	if p.opts.HostMay == nil {
+		return ""
+	}
+	check := name
+	if k := lookup(name); k != nil {
+		check = k.opt.name
+	} else if name != "rename-command" && name != "user" && name != "loadmodule" && !strings.Contains(name, ".") {
+		return "" // include, deprecated and unknown lines keep their usual handling
+	}
+	if p.opts.HostMay(check) {
+		return ""
+	}
+	return "'" + check + "' is protected by the enclave manifest: the host may not set it in a config file or on the command line (it is not in the manifest's host_options)"
 }
 
 // include loads an included file (or every file matching a glob pattern)

@@ -41,16 +41,22 @@ func (c *Config) Rewrite() error {
 		return &ReplyError{"ERR Rewriting config file: " + strerror(err)}
 	}
 	vals := c.load()
+	c.hookMu.RLock()
+	users, hostMay := c.userRewriter, c.hostMay
+	c.hookMu.RUnlock()
 	for _, o := range registry {
+		if hostMay != nil && !hostMay(o.name) {
+			st.markProcessed(o.name)
+			continue
+		}
 		st.rewriteOption(o, &vals[o.idx], vals)
 	}
 
 	// Users: with an aclfile the user lines are dropped, otherwise they
 	// are regenerated from the ACL state.
-	c.hookMu.RLock()
-	users := c.userRewriter
-	c.hookMu.RUnlock()
-	if vals[optAclfile.idx].s != "" {
+	if hostMay != nil && !hostMay("user") {
+		st.markProcessed("user")
+	} else if vals[optAclfile.idx].s != "" {
 		st.markProcessed("user")
 	} else if users != nil {
 		for _, l := range users() {

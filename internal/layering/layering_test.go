@@ -33,10 +33,12 @@ func TestImportRules(t *testing.T) {
 		{"internal/resp", nil},
 		{"internal/glob", nil},
 		{"internal/keyspace", nil},
+		{"internal/enclave", nil},
 		{"internal/config", []string{"internal/glob"}},
+		{"internal/manifest", []string{"internal/config", "internal/enclave", "internal/glob"}},
 		// Commands sit on the keyspace and the protocol writer, never on the server.
-		{"internal/command", []string{"internal/keyspace", "internal/resp", "internal/config", "internal/glob"}},
-		{"internal/server", []string{"internal/command", "internal/keyspace", "internal/resp", "internal/config", "internal/glob"}},
+		{"internal/command", []string{"internal/keyspace", "internal/resp", "internal/config", "internal/glob", "internal/enclave"}},
+		{"internal/server", []string{"internal/command", "internal/keyspace", "internal/resp", "internal/config", "internal/glob", "internal/enclave"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {

@@ -117,6 +117,10 @@ func New(cfg *config.Config, log *Logger) *Server {
 	return s
 }
 
+// SetEnclave tells the command layer which enclave runtime the server runs
+// in (INFO enclave, ENCLAVE). Call it before Serve.
+func (s *Server) SetEnclave(e *command.Enclave) { s.st.Enclave = e }
+
 // Keyspace exposes the data for wiring persistence in cmd/.
 func (s *Server) Keyspace() *keyspace.Keyspace { return s.ks }
 
