@@ -123,7 +123,7 @@ func runBounded(t *testing.T, bin string, args []string) (int, string, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append(append([]string{}, args...), "--port", "0")...)
+	cmd := exec.CommandContext(ctx, bin, append(withManifest(bin, args), "--port", "0")...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -195,7 +195,7 @@ func configGetFrom(t *testing.T, bin, sock string, args, names []string) string 
 	_ = os.Remove(sock)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append(append([]string{}, args...), "--port", "0", "--unixsocket", sock, "--daemonize", "no")...)
+	cmd := exec.CommandContext(ctx, bin, append(withManifest(bin, args), "--port", "0", "--unixsocket", sock, "--daemonize", "no")...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

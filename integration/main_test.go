@@ -20,6 +20,7 @@ package integration
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -35,6 +36,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/enclavekv/enclavekv/internal/config"
+	"github.com/enclavekv/enclavekv/internal/enclave"
+	"github.com/enclavekv/enclavekv/internal/manifest"
 )
 
 // serverArgs are given to both servers, after --port and --bind.
@@ -44,6 +49,47 @@ const (
 	startTimeout = 30 * time.Second
 	stopTimeout  = 5 * time.Second
 )
+
+// Per-side extra arguments, set up by setupServers: enclavekv runs with a
+// test manifest that lets the host set every option (these tests compare
+// Redis behaviour, not the manifest's protection, which
+// cmd/enclavekv-server's tests cover), and redis-server gets the maxmemory
+// that enclavekv's manifest makes the default.
+var (
+	sutBinPath string
+	sutExtra   []string
+	refExtra   []string
+)
+
+// withExtra adds bin's extra arguments to args.
+func withExtra(bin string, args []string) []string {
+	if bin == sutBinPath {
+		return insertArgs(args, sutExtra)
+	}
+	return insertArgs(args, refExtra)
+}
+
+// withManifest adds only enclavekv's extra arguments: tests of config
+// files compare what each server makes of the same file, so the reference
+// gets nothing that would override it.
+func withManifest(bin string, args []string) []string {
+	if bin == sutBinPath {
+		return insertArgs(args, sutExtra)
+	}
+	return append([]string{}, args...)
+}
+
+// insertArgs puts extra after the config file if there is one (a trailing
+// "-" must stay last).
+func insertArgs(args, extra []string) []string {
+	i := 0
+	if len(args) > 0 && (args[0] == "" || args[0][0] != '-') {
+		i = 1
+	}
+	out := append([]string{}, args[:i]...)
+	out = append(out, extra...)
+	return append(out, args[i:]...)
+}
 
 var (
 	refServer *server // reference redis-server
@@ -123,6 +169,17 @@ func setupServers(tmp string) error {
 			return err
 		}
 		sutBin = b
+	}
+	if !selfTest() {
+		sutBinPath = sutBin
+		mf, err := writeTestManifest(tmp)
+		if err != nil {
+			return err
+		}
+		sutExtra = []string{"--manifest", mf}
+		refExtra = []string{"--maxmemory", strconv.FormatInt(manifest.Default().HeapSize, 10)}
+		// Keep the simulated platform's secret out of the user's home.
+		os.Setenv(enclave.SimSecretEnv, filepath.Join(tmp, "sim-platform-secret"))
 	}
 
 	var err error
@@ -208,7 +265,7 @@ func startServerOnPort(name, bin, tmp string, port int) (*server, error) {
 		return s, err
 	}
 	defer logFile.Close() // the child has its own copy
-	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, serverArgs...)
+	args := withExtra(bin, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, serverArgs...))
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Dir = dir // working directory: where a server would put dump files
 	s.cmd.Stdout = logFile
@@ -361,4 +418,26 @@ func spawn(cmd *exec.Cmd) error {
 	done := make(chan error)
 	spawnReq <- spawnRequest{cmd: cmd, done: done}
 	return <-done
+}
+
+// writeTestManifest writes the built-in manifest with every option and
+// directive in host_options.
+func writeTestManifest(dir string) (string, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(manifest.DefaultBytes(), &doc); err != nil {
+		return "", err
+	}
+	var all []string
+	for _, n := range config.Names() {
+		if config.Canonical(n) == n {
+			all = append(all, n)
+		}
+	}
+	doc["host_options"] = append(all, "rename-command", "user", "loadmodule")
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "test-manifest.json")
+	return path, os.WriteFile(path, data, 0o644)
 }

@@ -48,9 +48,30 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
+	fatal := func(err error) int {
+		fmt.Fprintf(stderr, "\n*** FATAL ENCLAVE START-UP ERROR ***\n%v\n", err)
+		return 1
+	}
+	ea, err := splitEnclaveArgs(args)
+	if err != nil {
+		return fatal(err)
+	}
+	args = ea.configArgs
+	enc, err := startEnclave(ea)
+	if err != nil {
+		return fatal(err)
+	}
+
 	log := server.NewLogger(stdout)
 	log.SetRole('C')
-	cfg, err := config.Parse(args, stdin)
+	hostSet := map[string]bool{}
+	cfg, err := config.ParseWith(args, config.ParseOptions{Stdin: stdin, HostMay: func(name string) bool {
+		hostSet[name] = true
+		return enc.manifest.HostMay(name)
+	}})
+	if err == nil {
+		err = enc.applyLimits(cfg, hostSet)
+	}
 	if err != nil {
 		// As redis-server: a file that cannot be opened is a log line, a
 		// bad line is the FATAL CONFIG FILE ERROR block on stderr; neither
@@ -88,9 +109,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	} else {
 		log.Warning("Configuration loaded")
 	}
+	enc.logLines(log.Warning, log.Notice)
 	log.SetRole('M')
 
 	srv := server.New(cfg, log)
+	srv.SetEnclave(enc.commandView())
 	if err := srv.Listen(); err != nil {
 		log.Warning(err.Error())
 		return 1

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+
+	"github.com/enclavekv/enclavekv/internal/command"
+	"github.com/enclavekv/enclavekv/internal/config"
+	"github.com/enclavekv/enclavekv/internal/enclave"
+	"github.com/enclavekv/enclavekv/internal/manifest"
+)
+
+// enclaveArgs are the server's own start-up flags, taken out of the
+// command line before the rest is parsed as redis-server's would be.
+type enclaveArgs struct {
+	manifest   string // --manifest FILE: replaces the built-in manifest
+	signature  string // --signature FILE: default <executable>.sig
+	simSecret  string // --sim-platform-secret PATH
+	configArgs []string
+}
+
+// enclaveFlags are the flags splitEnclaveArgs takes; each needs a value.
+var enclaveFlags = []string{"--manifest", "--signature", "--sim-platform-secret"}
+
+func splitEnclaveArgs(args []string) (enclaveArgs, error) {
+	var ea enclaveArgs
+	for i := 0; i < len(args); i++ {
+		var dst *string
+		switch args[i] {
+		case "--manifest":
+			dst = &ea.manifest
+		case "--signature":
+			dst = &ea.signature
+		case "--sim-platform-secret":
+			dst = &ea.simSecret
+		}
+		if dst == nil {
+			ea.configArgs = append(ea.configArgs, args[i])
+			continue
+		}
+		if i+1 >= len(args) || args[i+1] == "" {
+			return ea, fmt.Errorf("%s needs a file name", args[i])
+		}
+		if *dst != "" {
+			return ea, fmt.Errorf("%s given twice", args[i])
+		}
+		*dst = args[i+1]
+		i++
+	}
+	return ea, nil
+}
+
+// runtimeEnclave is the enclave the server runs in, once started.
+type runtimeEnclave struct {
+	manifest   *manifest.Manifest
+	sim        *enclave.Sim
+	platform   enclave.Platform
+	maxThreads int // GOMAXPROCS applied
+}
+
+// startEnclave loads the manifest, starts the platform and applies the
+// manifest's limits to the Go runtime. It runs before anything reads the
+// host's configuration, so nothing the host says can come first.
+func startEnclave(ea enclaveArgs) (*runtimeEnclave, error) {
+	var m *manifest.Manifest
+	if ea.manifest == "" {
+		m = manifest.Default()
+	} else {
+		var err error
+		if m, err = manifest.Load(ea.manifest); err != nil {
+			return nil, err
+		}
+	}
+	// Only the simulation backend exists so far; hardware backends will be
+	// detected here.
+	platform := enclave.PlatformSim
+	if !m.AllowsPlatform(platform) {
+		return nil, fmt.Errorf("the enclave manifest does not allow the %q platform (allowed_platforms: %v)", platform, m.AllowedPlatforms)
+	}
+	sim, err := enclave.OpenSim(enclave.SimConfig{
+		Manifest:      m.Raw,
+		ProductID:     m.ProductID,
+		SVN:           m.SecurityVersion,
+		SignaturePath: ea.signature,
+		SecretPath:    ea.simSecret,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start the simulated enclave platform: %w", err)
+	}
+	// The host's environment (GOMAXPROCS, GOMEMLIMIT) is overridden: the
+	// manifest decides. More Ps than CPUs would only add scheduling cost.
+	threads := min(m.MaxThreads, runtime.NumCPU())
+	runtime.GOMAXPROCS(threads)
+	debug.SetMemoryLimit(m.HeapSize)
+	return &runtimeEnclave{manifest: m, sim: sim, platform: sim, maxThreads: threads}, nil
+}
+
+// applyLimits checks the host's configuration against the manifest's
+// limits once it is parsed, fills in maxmemory's default, and keeps CONFIG
+// SET within the same limits afterwards.
+func (e *runtimeEnclave) applyLimits(cfg *config.Config, hostSet map[string]bool) error {
+	m := e.manifest
+	if hostSet["maxmemory"] {
+		if err := e.checkMaxmemory(cfg.Uint("maxmemory")); err != nil {
+			return err
+		}
+	} else if err := cfg.Set([][2]string{{"maxmemory", strconv.FormatInt(m.HeapSize, 10)}}); err != nil {
+		return err
+	}
+	if !m.PlaintextAllowed {
+		if p := cfg.Int("port"); p != 0 {
+			return fmt.Errorf("the enclave manifest forbids plaintext listeners (plaintext_allowed is false), but port is %d: set port 0", p)
+		}
+		if cfg.IsSet("unixsocket") {
+			return errors.New("the enclave manifest forbids plaintext listeners (plaintext_allowed is false): unixsocket must not be set")
+		}
+	}
+	cfg.OnChange("maxmemory", func(c *config.Config) error { return e.checkMaxmemory(c.Uint("maxmemory")) })
+	cfg.OnChange("port", func(c *config.Config) error {
+		if !m.PlaintextAllowed && c.Int("port") != 0 {
+			return errors.New("the enclave manifest forbids plaintext listeners")
+		}
+		return nil
+	})
+	cfg.SetHostFilter(m.HostMay)
+	return nil
+}
+
+func (e *runtimeEnclave) checkMaxmemory(v uint64) error {
+	heap := e.manifest.HeapSize
+	if v == 0 || v > uint64(heap) {
+		return fmt.Errorf("maxmemory must be between 1 and the enclave's heap size %d (%s) set by the manifest", heap, humanBytes(heap))
+	}
+	return nil
+}
+
+// commandView is what INFO enclave and ENCLAVE show.
+func (e *runtimeEnclave) commandView() *command.Enclave {
+	v := &command.Enclave{
+		Platform:         e.platform,
+		SealingPolicy:    e.manifest.SealingPolicy,
+		MemoryLimit:      e.manifest.HeapSize,
+		MaxThreads:       e.maxThreads,
+		PlaintextAllowed: e.manifest.PlaintextAllowed,
+	}
+	if e.sim != nil {
+		v.SimPlatformKey = e.sim.PlatformKey()
+	}
+	return v
+}
+
+// logLines are the start-up lines that say what the enclave is.
+func (e *runtimeEnclave) logLines(warn, notice func(string)) {
+	id := e.platform.Identity()
+	m := e.manifest
+	if e.sim != nil {
+		warn("WARNING: running in SIMULATION mode: no hardware protection. The host can read and change this process's memory, its keys and its data. Use simulation for development and tests only.")
+		if e.sim.SecretCreated {
+			warn("Simulated platform secret created at " + e.sim.SecretPath)
+		} else {
+			notice("Simulated platform secret: " + e.sim.SecretPath)
+		}
+		notice(fmt.Sprintf("Simulated platform key: %x", []byte(e.sim.PlatformKey())))
+	}
+	notice(fmt.Sprintf("Enclave mode=%s measurement=%s", id.Platform, id.MeasurementHex()))
+	signer := "signer=" + id.SignerHex()
+	if id.Debug {
+		signer += " (built-in debug signer: unsigned build, debug=1)"
+	} else if e.sim != nil {
+		signer += " (signature " + e.sim.SignaturePath + ")"
+	}
+	notice("Enclave " + signer)
+	notice(fmt.Sprintf("Enclave product_id=%d security_version=%d sealing_policy=%s plaintext_allowed=%t",
+		id.ProductID, id.SVN, m.SealingPolicy, m.PlaintextAllowed))
+	notice(fmt.Sprintf("Enclave memory limit %s (GOMEMLIMIT; maxmemory default and ceiling), max threads %d (GOMAXPROCS %d)",
+		humanBytes(m.HeapSize), m.MaxThreads, e.maxThreads))
+}
+
+// humanBytes formats a size as INFO's *_human fields do.
+func humanBytes(n int64) string {
+	f := float64(n)
+	switch {
+	case n < 1024:
+		return strconv.FormatInt(n, 10) + "B"
+	case n < 1<<20:
+		return fmt.Sprintf("%.2fK", f/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.2fM", f/(1<<20))
+	case n < 1<<40:
+		return fmt.Sprintf("%.2fG", f/(1<<30))
+	}
+	return fmt.Sprintf("%.2fT", f/(1<<40))
+}
