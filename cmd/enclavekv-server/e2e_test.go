@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/enclavekv/enclavekv/internal/enclave"
 )
 
 var binPath string
@@ -35,6 +37,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binPath = filepath.Join(dir, "enclavekv-server")
+	// Every server these tests start shares one simulated platform, kept
+	// out of the user's home.
+	os.Setenv(enclave.SimSecretEnv, filepath.Join(dir, "sim-platform-secret"))
 	out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building enclavekv-server: %v\n%s", err, out)
