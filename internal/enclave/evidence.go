@@ -89,6 +89,9 @@ func Verify(evidence []byte, o VerifyOptions) (Identity, error) {
 	if o.Measurement == nil && o.Signer == nil {
 		return Identity{}, refuse("no expected measurement or signer given")
 	}
+	if o.Signer == nil && (o.MinSVN != 0 || o.ProductID != nil) {
+		return Identity{}, refuse("a minimum security version or product id needs an expected signer")
+	}
 	if len(evidence) < len(evidenceMagic)+1 || string(evidence[:len(evidenceMagic)]) != evidenceMagic {
 		return Identity{}, refuse("not enclavekv evidence (bad magic or version)")
 	}
@@ -120,7 +123,9 @@ func Verify(evidence []byte, o VerifyOptions) (Identity, error) {
 			return Identity{}, refuse("security version %d is below the minimum %d", id.SVN, o.MinSVN)
 		}
 	}
-	if id.Debug && !o.AllowDebug {
+	// Anything the public debug key vouches for is a debug build, whatever
+	// its flag says.
+	if (id.Debug || id.Signer == DebugSigner()) && !o.AllowDebug {
 		return Identity{}, refuse("the enclave is a debug build (unsigned: debug signer); accept it only with the allow-debug option")
 	}
 	return id, nil

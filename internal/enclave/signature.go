@@ -74,7 +74,7 @@ func Sign(key ed25519.PrivateKey, m [32]byte, productID, svn uint16) []byte {
 // caller's business.
 func ParseSignature(data []byte) (*Signature, error) {
 	blk, rest := pem.Decode(data)
-	if blk == nil || blk.Type != sigPEMType || len(bytes.TrimSpace(rest)) != 0 || len(blk.Headers) != 0 {
+	if !bytes.HasPrefix(bytes.TrimSpace(data), []byte("-----BEGIN ")) || blk == nil || blk.Type != sigPEMType || len(bytes.TrimSpace(rest)) != 0 || len(blk.Headers) != 0 {
 		return nil, errors.New("not an enclavekv signature file (want one PEM block \"" + sigPEMType + "\")")
 	}
 	b := blk.Bytes

@@ -97,6 +97,9 @@ func OpenSim(cfg SimConfig) (*Sim, error) {
 			return nil, fmt.Errorf("signature %s states product id %d / security version %d, the manifest %d / %d", sigPath, sig.ProductID, sig.SVN, cfg.ProductID, cfg.SVN)
 		}
 		s.id.Signer = sig.Signer()
+		// The debug key's private half is public: what it signs is a
+		// debug enclave however it was signed.
+		s.id.Debug = s.id.Signer == DebugSigner()
 		s.SignaturePath = sigPath
 	}
 

@@ -188,8 +188,8 @@ func Parse(data []byte) (*Manifest, error) {
 	}
 	for _, o := range opts {
 		name := config.Canonical(o)
-		if name == "" && contains(hostDirectives, o) {
-			name = o
+		if d := asciiLower(o); name == "" && contains(hostDirectives, d) {
+			name = d
 		}
 		if name == "" {
 			return nil, fieldErr("host_options", "%q is not a config option or directive enclavekv knows", o)
@@ -207,7 +207,7 @@ func Parse(data []byte) (*Manifest, error) {
 // alias, any case) or use a directive. "include" is always allowed: what
 // an included file sets is checked line by line.
 func (m *Manifest) HostMay(name string) bool {
-	name = strings.ToLower(name)
+	name = asciiLower(name)
 	if name == "include" {
 		return true
 	}
@@ -220,6 +220,18 @@ func (m *Manifest) HostMay(name string) bool {
 // AllowsPlatform reports whether the manifest lets the enclave run on a
 // platform.
 func (m *Manifest) AllowsPlatform(p string) bool { return contains(m.AllowedPlatforms, p) }
+
+// asciiLower folds ASCII letters only, as the config registry does: a
+// Unicode case mapping (K for the Kelvin sign) must not make a name match.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
 
 func contains(list []string, s string) bool {
 	for _, x := range list {
@@ -279,10 +291,12 @@ func strict(raw json.RawMessage, v any) error {
 }
 
 func intField(raw map[string]json.RawMessage, name string, lo, hi int64) (int64, error) {
-	var n json.Number
+	// A token, not Decode: Decode would read "7" (a string) as a number.
 	dec := json.NewDecoder(bytes.NewReader(raw[name]))
 	dec.UseNumber()
-	if err := dec.Decode(&n); err != nil {
+	tok, err := dec.Token()
+	n, ok := tok.(json.Number)
+	if err != nil || !ok {
 		return 0, fieldErr(name, "must be an integer from %d to %d", lo, hi)
 	}
 	v, err := strconv.ParseInt(string(n), 10, 64)
@@ -301,10 +315,11 @@ func heapField(raw json.RawMessage) (int64, error) {
 	}
 	var s string
 	if err := strict(raw, &s); err != nil {
-		var n json.Number
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
-		if dec.Decode(&n) != nil {
+		tok, err := dec.Token()
+		n, ok := tok.(json.Number)
+		if err != nil || !ok {
 			return 0, bad(string(raw))
 		}
 		s = string(n)
