@@ -29,7 +29,15 @@ Examples:
        ./enclavekv-server /etc/myredis.conf --loglevel verbose -
        ./enclavekv-server /etc/myredis.conf --loglevel verbose
 
-enclavekv speaks the Redis protocol and accepts redis-server's options.
+enclavekv speaks the Redis protocol and accepts redis-server's options,
+as far as the enclave manifest lets the host set them. Its own options:
+       --manifest FILE             the enclave manifest (default: built in;
+                                   print it with: enclavekv manifest)
+       --signature FILE            the build's signature (default: the
+                                   executable's path + ".sig", if present)
+       --sim-platform-secret PATH  the simulated platform's secret (default:
+                                   $ENCLAVEKV_SIM_PLATFORM_SECRET, else
+                                   ~/.local/share/enclavekv/sim-platform-secret)
 `
 
 func main() {
