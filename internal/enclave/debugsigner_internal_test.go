@@ -41,8 +41,8 @@ func TestSignedByTheDebugKeyIsStillDebug(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := KeyRequest{Policy: SealToSigner, SVN: 1}
-	k1, _ := signed.SealKey(req)
-	k2, _ := unsigned.SealKey(req)
+	k1, _ := signed.SealKey(req.Encode())
+	k2, _ := unsigned.SealKey(req.Encode())
 	if string(k1) != string(k2) {
 		t.Errorf("signing with the debug key changed the sealing key: it must stay a debug key")
 	}
@@ -54,7 +54,8 @@ func TestSignedByTheDebugKeyIsStillDebug(t *testing.T) {
 	var cd [CallerDataSize]byte
 	ev, _ := forged.Evidence(cd)
 	signer := DebugSigner()
-	o := VerifyOptions{CallerData: cd, Signer: &signer, AllowSimulated: true, SimPlatformKeys: []ed25519.PublicKey{forged.PlatformKey()}}
+	pid := uint16(1)
+	o := VerifyOptions{CallerData: cd, Signer: &signer, ProductID: &pid, AllowSimulated: true, SimPlatformKeys: []ed25519.PublicKey{forged.PlatformKey()}}
 	if _, err := Verify(ev, o); err == nil || !strings.Contains(err.Error(), "debug build") {
 		t.Errorf("evidence from the debug signer without AllowDebug: %v", err)
 	}

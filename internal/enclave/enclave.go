@@ -40,6 +40,9 @@ const (
 // those whose backend is not built yet.
 var KnownPlatforms = []string{PlatformSim, PlatformSGX, PlatformTDX, PlatformSNP}
 
+// MaxKeyInfo bounds the key info a backend may return from NewSealKey.
+const MaxKeyInfo = 1024
+
 // CallerDataSize is the number of caller bytes evidence and local reports
 // carry (SGX's REPORTDATA size).
 const CallerDataSize = 64
@@ -103,26 +106,15 @@ func ParseSealPolicy(s string) (SealPolicy, error) {
 	return 0, fmt.Errorf("unknown sealing policy %q (want \"measurement\" or \"signer\")", s)
 }
 
-// KeyRequest names one sealing key.
-type KeyRequest struct {
-	Policy SealPolicy
-	// SVN is the security version the key is bound to (SealToSigner
-	// only). It may not exceed the running enclave's own SVN: that is
-	// what stops a downgraded build from reading newer data. Sealers
-	// record it next to the data so that a later build asks for the same.
-	SVN uint16
-	// KeyID separates keys of the same policy (sealers store a random one
-	// with each key file).
-	KeyID [32]byte
-}
-
 // Errors callers can test for with errors.Is.
 var (
 	// ErrSVNTooHigh: a sealing key was asked for a security version above
 	// the running enclave's, i.e. data sealed by a newer build.
 	ErrSVNTooHigh = errors.New("enclave: sealing key requested for a security version above this enclave's (data from a newer build cannot be read by an older one)")
-	// ErrBadPolicy: a KeyRequest names no known policy.
+	// ErrBadPolicy: a key names no known policy.
 	ErrBadPolicy = errors.New("enclave: unknown sealing policy")
+	// ErrKeyInfo: sealing key info is malformed or from another platform.
+	ErrKeyInfo = errors.New("enclave: sealing key info is malformed or from another platform")
 	// ErrReportTarget: a local report was made for another enclave.
 	ErrReportTarget = errors.New("enclave: local report is addressed to another enclave")
 	// ErrReportInvalid: a local report is malformed or its MAC does not
@@ -135,9 +127,17 @@ var (
 type Platform interface {
 	// Identity is the running enclave's identity.
 	Identity() Identity
-	// SealKey derives the 32-byte sealing key req names. It is the same on
-	// every run of an identity that qualifies, and unreachable to others.
-	SealKey(req KeyRequest) ([]byte, error)
+	// NewSealKey returns a new 32-byte sealing key bound to this enclave's
+	// identity by policy, and its key info: bytes, not secret, that the
+	// sealer stores next to what it seals (at most MaxKeyInfo). Their
+	// format is the backend's: hardware records there what its key
+	// derivation needs (key id, security versions, ...).
+	NewSealKey(policy SealPolicy) (key, info []byte, err error)
+	// SealKey re-derives the key that info describes. Every run of an
+	// identity that qualifies gets the same key; others get an error
+	// (ErrSVNTooHigh for data sealed by a newer build under the signer
+	// policy, ErrKeyInfo for info from another platform).
+	SealKey(info []byte) ([]byte, error)
 	// Evidence returns fresh attestation evidence of Identity binding
 	// callerData, for a remote verifier (see Verify).
 	Evidence(callerData [CallerDataSize]byte) ([]byte, error)

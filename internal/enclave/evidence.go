@@ -60,8 +60,10 @@ type VerifyOptions struct {
 	CallerData [CallerDataSize]byte
 	// Measurement, if set, must equal the enclave's measurement.
 	Measurement *[32]byte
-	// Signer, if set, must equal the enclave's signer; then the security
-	// version must be at least MinSVN, and the product id ProductID if set.
+	// Signer, if set, must equal the enclave's signer, and then ProductID
+	// must be set too (one signer signs many products: trusting any of
+	// them is rarely what a client means) and match; the security
+	// version must be at least MinSVN.
 	Signer    *[32]byte
 	MinSVN    uint16
 	ProductID *uint16
@@ -92,6 +94,9 @@ func Verify(evidence []byte, o VerifyOptions) (Identity, error) {
 	if o.Signer == nil && (o.MinSVN != 0 || o.ProductID != nil) {
 		return Identity{}, refuse("a minimum security version or product id needs an expected signer")
 	}
+	if o.Signer != nil && o.ProductID == nil {
+		return Identity{}, refuse("an expected signer needs an expected product id")
+	}
 	if len(evidence) < len(evidenceMagic)+1 || string(evidence[:len(evidenceMagic)]) != evidenceMagic {
 		return Identity{}, refuse("not enclavekv evidence (bad magic or version)")
 	}
@@ -116,7 +121,7 @@ func Verify(evidence []byte, o VerifyOptions) (Identity, error) {
 		if subtle.ConstantTimeCompare(id.Signer[:], o.Signer[:]) != 1 {
 			return Identity{}, refuse("signer %s, expected %s", id.SignerHex(), hex.EncodeToString(o.Signer[:]))
 		}
-		if o.ProductID != nil && id.ProductID != *o.ProductID {
+		if id.ProductID != *o.ProductID {
 			return Identity{}, refuse("product id %d, expected %d", id.ProductID, *o.ProductID)
 		}
 		if id.SVN < o.MinSVN {

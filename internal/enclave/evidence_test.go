@@ -81,7 +81,7 @@ func TestVerifyAccepts(t *testing.T) {
 		{"measurement only", signedEv, func(o *enclave.VerifyOptions) {
 			o.Signer, o.MinSVN, o.ProductID = nil, 0, nil
 		}, sid},
-		{"signer only", signedEv, func(o *enclave.VerifyOptions) { o.Measurement, o.ProductID, o.MinSVN = nil, nil, 0 }, sid},
+		{"signer and product id only", signedEv, func(o *enclave.VerifyOptions) { o.Measurement, o.MinSVN = nil, 0 }, sid},
 		{"signer, min svn and product id", signedEv, func(o *enclave.VerifyOptions) { o.Measurement = nil }, sid},
 		{"min svn below", signedEv, func(o *enclave.VerifyOptions) { o.MinSVN = evSVN - 1 }, sid},
 		{"one of several platform keys", signedEv, func(o *enclave.VerifyOptions) {
@@ -128,6 +128,8 @@ func TestVerifyRefuses(t *testing.T) {
 		{"zero caller data expected", signedEv, func(o *enclave.VerifyOptions) { o.CallerData = [64]byte{} }},
 		// A minimum SVN means nothing without the signer it is about.
 		{"min svn without a signer", signedEv, func(o *enclave.VerifyOptions) { o.Signer, o.MinSVN, o.ProductID = nil, 1, nil }},
+		// One signer signs many products.
+		{"signer without a product id", signedEv, func(o *enclave.VerifyOptions) { o.Measurement, o.ProductID = nil, nil }},
 		{"unexpected measurement", signedEv, func(o *enclave.VerifyOptions) { o.Measurement = ptr(uid.Measurement) }},
 		{"unexpected measurement, signer not pinned", signedEv, func(o *enclave.VerifyOptions) {
 			o.Measurement, o.Signer = ptr(uid.Measurement), nil

@@ -100,7 +100,7 @@ func openSim(t testing.TB, cfg enclave.SimConfig) *enclave.Sim {
 
 func sealKey(t testing.TB, s *enclave.Sim, req enclave.KeyRequest) []byte {
 	t.Helper()
-	k, err := s.SealKey(req)
+	k, err := s.SealKey(req.Encode())
 	if err != nil {
 		t.Fatalf("SealKey(%+v): %v", req, err)
 	}

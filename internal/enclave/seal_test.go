@@ -143,7 +143,7 @@ func TestSealKeySignerPolicyAcrossVersions(t *testing.T) {
 		t.Error("v3's own-version key equals v2's: the version is not bound")
 	}
 	for _, req := range []enclave.KeyRequest{at(2), at(3), at(65535)} {
-		k, err := v1.SealKey(req)
+		k, err := v1.SealKey(req.Encode())
 		if !errors.Is(err, enclave.ErrSVNTooHigh) {
 			t.Errorf("v1.SealKey(svn %d) = %x, %v; want ErrSVNTooHigh", req.SVN, k, err)
 		}
@@ -157,19 +157,64 @@ func TestSealKeySignerPolicyAcrossVersions(t *testing.T) {
 	if bytes.Equal(sealKey(t, v2, m), sealKey(t, v3, m)) {
 		t.Error("two builds share a measurement-policy key")
 	}
-	// And the SVN field of a measurement-policy request cannot unlock
-	// anything: a downgrade may ask for any version there.
-	if _, err := v1.SealKey(enclave.KeyRequest{Policy: enclave.SealToMeasurement, SVN: 9, KeyID: keyID1}); err != nil {
-		t.Errorf("measurement-policy request with an svn: %v", err)
+	// A measurement-policy key has no SVN: info that claims one is not
+	// ours.
+	if _, err := v1.SealKey(enclave.KeyRequest{Policy: enclave.SealToMeasurement, SVN: 9, KeyID: keyID1}.Encode()); !errors.Is(err, enclave.ErrKeyInfo) {
+		t.Errorf("measurement-policy key info with an svn: %v, want ErrKeyInfo", err)
 	}
 }
 
 func TestSealKeyRejectsUnknownPolicy(t *testing.T) {
 	s := openSim(t, enclave.SimConfig{Executable: newExe(t), SecretPath: platformSecret(t)})
 	for _, p := range []enclave.SealPolicy{0, 3, 255} {
-		k, err := s.SealKey(enclave.KeyRequest{Policy: p, KeyID: keyID1})
+		k, err := s.SealKey(enclave.KeyRequest{Policy: p, KeyID: keyID1}.Encode())
 		if !errors.Is(err, enclave.ErrBadPolicy) || k != nil {
 			t.Errorf("policy %d: key %x, err %v; want ErrBadPolicy", p, k, err)
 		}
+	}
+}
+
+// NewSealKey makes a fresh key id each time and key info from which
+// SealKey gets the same key back, on this and on later runs; info that is
+// malformed or from another platform is refused.
+func TestNewSealKeyRoundTrip(t *testing.T) {
+	exe, secret := newExe(t), platformSecret(t)
+	key := newSigningKey(t)
+	signExe(t, key, exe, nil, 1, 4)
+	s := openSim(t, enclave.SimConfig{Executable: exe, ProductID: 1, SVN: 4, SecretPath: secret})
+	for _, p := range []enclave.SealPolicy{enclave.SealToMeasurement, enclave.SealToSigner} {
+		k1, info1, err := s.NewSealKey(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k2, info2, err := s.NewSealKey(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Equal(k1, k2) || bytes.Equal(info1, info2) || len(info1) > enclave.MaxKeyInfo {
+			t.Errorf("policy %v: two new keys alike or info too long", p)
+		}
+		req, err := enclave.ParseKeyRequest(info1)
+		if err != nil || req.Policy != p || (p == enclave.SealToSigner && req.SVN != 4) || (p == enclave.SealToMeasurement && req.SVN != 0) {
+			t.Errorf("policy %v: info %+v, %v", p, req, err)
+		}
+		restarted := openSim(t, enclave.SimConfig{Executable: exe, ProductID: 1, SVN: 4, SecretPath: secret})
+		if again, err := restarted.SealKey(info1); err != nil || !bytes.Equal(again, k1) {
+			t.Errorf("policy %v: SealKey(info) after a restart = %x, %v", p, again, err)
+		}
+		for i := range info1 {
+			bad := flipBit(info1, i*8)
+			if k, err := s.SealKey(bad); err == nil && bytes.Equal(k, k1) {
+				t.Errorf("policy %v: info with byte %d changed gives the same key", p, i)
+			}
+		}
+		for _, bad := range [][]byte{nil, info1[:len(info1)-1], append(append([]byte{}, info1...), 0)} {
+			if _, err := s.SealKey(bad); !errors.Is(err, enclave.ErrKeyInfo) {
+				t.Errorf("policy %v: info of %d bytes: %v, want ErrKeyInfo", p, len(bad), err)
+			}
+		}
+	}
+	if _, _, err := s.NewSealKey(9); !errors.Is(err, enclave.ErrBadPolicy) {
+		t.Errorf("NewSealKey(9): %v", err)
 	}
 }

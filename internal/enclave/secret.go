@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // SimSecretEnv names the environment variable that overrides where the
@@ -17,18 +19,20 @@ const SimSecretEnv = "ENCLAVEKV_SIM_PLATFORM_SECRET"
 // DefaultSimSecretPath is where the simulated platform's secret lives on
 // this host: $ENCLAVEKV_SIM_PLATFORM_SECRET, else
 // $XDG_DATA_HOME/enclavekv/sim-platform-secret, else
-// ~/.local/share/enclavekv/sim-platform-secret.
-func DefaultSimSecretPath() string {
+// ~/.local/share/enclavekv/sim-platform-secret. Without any of them there
+// is no safe default (a shared directory would let another user plant a
+// secret), so it is an error.
+func DefaultSimSecretPath() (string, error) {
 	if p := os.Getenv(SimSecretEnv); p != "" {
-		return p
+		return p, nil
 	}
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "enclavekv", "sim-platform-secret")
+		return filepath.Join(d, "enclavekv", "sim-platform-secret"), nil
 	}
 	if h, err := os.UserHomeDir(); err == nil && h != "" {
-		return filepath.Join(h, ".local", "share", "enclavekv", "sim-platform-secret")
+		return filepath.Join(h, ".local", "share", "enclavekv", "sim-platform-secret"), nil
 	}
-	return filepath.Join(os.TempDir(), "enclavekv-sim-platform-secret")
+	return "", errors.New("no place for the simulated platform secret: set $HOME, $" + SimSecretEnv + " or --sim-platform-secret")
 }
 
 // loadOrCreateSecret returns the 32-byte platform secret stored at path
@@ -77,10 +81,18 @@ func loadOrCreateSecret(path string) (secret [32]byte, created bool, err error) 
 	return secret, created, err
 }
 
+// readSecret reads the secret, refusing any file another local user could
+// have planted or could read: it must be a regular file (not a symlink)
+// owned by this user with no group or other permissions, in a directory
+// others cannot write to (unless it is sticky, like /tmp, where they
+// cannot replace our files).
 func readSecret(path string) ([32]byte, error) {
 	var s [32]byte
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return s, fmt.Errorf("simulated platform secret %s is a symbolic link; give the real path", path)
+		}
 		return s, err
 	}
 	defer f.Close()
@@ -91,13 +103,21 @@ func readSecret(path string) ([32]byte, error) {
 	if !st.Mode().IsRegular() {
 		return s, fmt.Errorf("simulated platform secret %s is not a regular file", path)
 	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Geteuid() {
+		return s, fmt.Errorf("simulated platform secret %s belongs to uid %d, not to this user (uid %d)", path, sys.Uid, os.Geteuid())
+	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return s, fmt.Errorf("simulated platform secret %s is accessible by other users (mode %04o); run: chmod 600 %s", path, st.Mode().Perm(), path)
 	}
-	buf := make([]byte, 66)
-	n, _ := f.Read(buf)
-	line := bytes.TrimSuffix(buf[:n], []byte("\n"))
-	if len(line) != 64 || n > 65 {
+	if dir, err := os.Stat(filepath.Dir(path)); err == nil && dir.Mode().Perm()&0o022 != 0 && dir.Mode()&os.ModeSticky == 0 {
+		return s, fmt.Errorf("simulated platform secret %s is in a directory other users can write to (mode %04o)", path, dir.Mode().Perm())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, 66))
+	if err != nil {
+		return s, fmt.Errorf("read simulated platform secret %s: %w", path, err)
+	}
+	line := bytes.TrimSuffix(data, []byte("\n"))
+	if len(line) != 64 || len(data) > 65 {
 		return s, fmt.Errorf("simulated platform secret %s is malformed (want one line of 64 hex digits)", path)
 	}
 	if _, err := hex.Decode(s[:], line); err != nil {

@@ -41,7 +41,7 @@ func TestPlatformSecretCreatedOnFirstUse(t *testing.T) {
 	if !first.PlatformKey().Equal(second.PlatformKey()) {
 		t.Fatal("the platform key changed between two opens")
 	}
-	k, created, err := enclave.SimPlatformKey(path)
+	k, created, err := enclave.SimPlatformKey(path, true)
 	if err != nil || created || !k.Equal(first.PlatformKey()) {
 		t.Fatalf("SimPlatformKey = %x, %v, %v; want the Sim's key, not created", k, created, err)
 	}
@@ -67,12 +67,12 @@ func TestPlatformSecretIsTheFileContent(t *testing.T) {
 	} {
 		writeFile(t, filepath.Join(dir, tc.name), []byte(tc.content), 0o600)
 	}
-	want, created, err := enclave.SimPlatformKey(filepath.Join(dir, "a"))
+	want, created, err := enclave.SimPlatformKey(filepath.Join(dir, "a"), true)
 	if err != nil || created {
 		t.Fatalf("SimPlatformKey: %v, created %v", err, created)
 	}
 	for _, name := range []string{"b", "c"} {
-		k, _, err := enclave.SimPlatformKey(filepath.Join(dir, name))
+		k, _, err := enclave.SimPlatformKey(filepath.Join(dir, name), true)
 		if err != nil || !k.Equal(want) {
 			t.Errorf("%s: %x, %v; want %x", name, k, err, want)
 		}
@@ -93,7 +93,7 @@ func TestPlatformSecretRefusedIfOthersCanRead(t *testing.T) {
 			if !strings.Contains(err.Error(), "chmod 600 "+path) {
 				t.Fatalf("err = %q, want it to tell how to fix it with chmod", err)
 			}
-			if _, _, err := enclave.SimPlatformKey(path); err == nil {
+			if _, _, err := enclave.SimPlatformKey(path, true); err == nil {
 				t.Fatal("SimPlatformKey accepted it")
 			}
 			// Refusing must not silently replace the operator's secret.
@@ -122,7 +122,7 @@ func TestPlatformSecretMalformed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, filepath.Join(t.TempDir(), "secret"), []byte(tc.content), 0o600)
-			if k, _, err := enclave.SimPlatformKey(path); err == nil {
+			if k, _, err := enclave.SimPlatformKey(path, true); err == nil {
 				t.Fatalf("accepted, platform key %x", k)
 			} else if !strings.Contains(err.Error(), "malformed") {
 				t.Fatalf("err = %q, want it to say the secret is malformed", err)
@@ -137,7 +137,7 @@ func TestPlatformSecretMalformed(t *testing.T) {
 	}
 
 	t.Run("directory", func(t *testing.T) {
-		if _, _, err := enclave.SimPlatformKey(t.TempDir()); err == nil {
+		if _, _, err := enclave.SimPlatformKey(t.TempDir(), true); err == nil {
 			t.Fatal("a directory was accepted as the secret")
 		}
 	})
@@ -158,7 +158,7 @@ func TestPlatformSecretConcurrentFirstUse(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			keys[i], created[i], errs[i] = enclave.SimPlatformKey(path)
+			keys[i], created[i], errs[i] = enclave.SimPlatformKey(path, true)
 		}()
 	}
 	close(start)
@@ -213,11 +213,20 @@ func TestDefaultSimSecretPath(t *testing.T) {
 			t.Setenv(enclave.SimSecretEnv, tc.env)
 			t.Setenv("XDG_DATA_HOME", tc.xdg)
 			t.Setenv("HOME", tc.home)
-			if got := enclave.DefaultSimSecretPath(); got != tc.want {
-				t.Fatalf("DefaultSimSecretPath() = %q, want %q", got, tc.want)
+			if got, err := enclave.DefaultSimSecretPath(); got != tc.want || err != nil {
+				t.Fatalf("DefaultSimSecretPath() = %q, %v; want %q", got, err, tc.want)
 			}
 		})
 	}
+	// No shared fallback (another user could plant a secret there).
+	t.Run("nothing set", func(t *testing.T) {
+		t.Setenv(enclave.SimSecretEnv, "")
+		t.Setenv("XDG_DATA_HOME", "")
+		t.Setenv("HOME", "")
+		if got, err := enclave.DefaultSimSecretPath(); err == nil {
+			t.Fatalf("DefaultSimSecretPath() = %q without HOME; want an error", got)
+		}
+	})
 
 	t.Run("OpenSim uses it", func(t *testing.T) {
 		t.Setenv(enclave.SimSecretEnv, explicit)
@@ -228,7 +237,7 @@ func TestDefaultSimSecretPath(t *testing.T) {
 		if s.SecretPath != explicit || !s.SecretCreated {
 			t.Fatalf("SecretPath %q, SecretCreated %v; want %q, true", s.SecretPath, s.SecretCreated, explicit)
 		}
-		k, _, err := enclave.SimPlatformKey("")
+		k, _, err := enclave.SimPlatformKey("", true)
 		if err != nil || !k.Equal(s.PlatformKey()) {
 			t.Fatalf("SimPlatformKey(\"\") = %x, %v; want the key at %s", k, err, explicit)
 		}

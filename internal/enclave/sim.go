@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/hkdf"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -105,7 +106,9 @@ func OpenSim(cfg SimConfig) (*Sim, error) {
 
 	s.SecretPath = cfg.SecretPath
 	if s.SecretPath == "" {
-		s.SecretPath = DefaultSimSecretPath()
+		if s.SecretPath, err = DefaultSimSecretPath(); err != nil {
+			return nil, err
+		}
 	}
 	s.secret, s.SecretCreated, err = loadOrCreateSecret(s.SecretPath)
 	if err != nil {
@@ -125,14 +128,23 @@ func (s *Sim) Identity() Identity { return s.id }
 // verifier names it to accept this host's simulated evidence.
 func (s *Sim) PlatformKey() ed25519.PublicKey { return s.attKey.Public().(ed25519.PublicKey) }
 
-// SimPlatformKey loads (or creates) the platform secret at path and
-// returns the platform's attestation public key, for `enclavekv
-// platform-key`.
-func SimPlatformKey(path string) (ed25519.PublicKey, bool, error) {
+// SimPlatformKey returns the attestation public key of the simulated
+// platform whose secret is at path ("" for DefaultSimSecretPath), for
+// `enclavekv platform-key`. With create false a missing secret is an error
+// (printing the key of a platform no server uses would only mislead);
+// created reports whether this call made the secret.
+func SimPlatformKey(path string, create bool) (key ed25519.PublicKey, created bool, err error) {
 	if path == "" {
-		path = DefaultSimSecretPath()
+		if path, err = DefaultSimSecretPath(); err != nil {
+			return nil, false, err
+		}
 	}
-	secret, created, err := loadOrCreateSecret(path)
+	var secret [32]byte
+	if create {
+		secret, created, err = loadOrCreateSecret(path)
+	} else if secret, err = readSecret(path); errors.Is(err, os.ErrNotExist) {
+		err = fmt.Errorf("no simulated platform secret at %s: enclavekv-server creates it at its first start on this host (as the same user), or name it with --sim-platform-secret", path)
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -147,9 +159,9 @@ func SimPlatformKey(path string) (ed25519.PublicKey, bool, error) {
 // HKDF-SHA256 with a label naming its purpose, followed by fixed-size
 // fields (so no two inputs concatenate alike).
 const (
-	labelAttestation = "enclavekv sim attestation key v1"
-	labelSeal        = "enclavekv sim seal key v1"
-	labelReport      = "enclavekv sim report key v1"
+	labelAttestation = "enclavekv sim attestation key v1\x00"
+	labelSeal        = "enclavekv sim seal key v1\x00"
+	labelReport      = "enclavekv sim report key v1\x00"
 )
 
 func derive(secret [32]byte, info []byte) ([]byte, error) {
@@ -164,28 +176,85 @@ func simAttestationKey(secret [32]byte) (ed25519.PrivateKey, error) {
 	return ed25519.NewKeyFromSeed(seed), nil
 }
 
+// NewSealKey implements Platform: a fresh random key id, and for the
+// signer policy this enclave's own security version.
+func (s *Sim) NewSealKey(policy SealPolicy) (key, info []byte, err error) {
+	req := KeyRequest{Policy: policy}
+	if policy == SealToSigner {
+		req.SVN = s.id.SVN
+	}
+	if _, err := rand.Read(req.KeyID[:]); err != nil {
+		return nil, nil, err
+	}
+	info = req.Encode()
+	key, err = s.SealKey(info)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, info, nil
+}
+
 // SealKey implements Platform. The key depends on the platform secret,
 // the policy, the debug flag (a debug build never shares keys with a
 // production one), the key id, and either the measurement or the signer,
 // product id and requested security version.
-func (s *Sim) SealKey(req KeyRequest) ([]byte, error) {
-	info := []byte(labelSeal)
-	info = append(info, byte(req.Policy), boolByte(s.id.Debug))
+func (s *Sim) SealKey(info []byte) ([]byte, error) {
+	req, err := ParseKeyRequest(info)
+	if err != nil {
+		return nil, err
+	}
+	b := []byte(labelSeal)
+	b = append(b, byte(req.Policy), boolByte(s.id.Debug))
 	switch req.Policy {
 	case SealToMeasurement:
-		info = append(info, s.id.Measurement[:]...)
+		b = append(b, s.id.Measurement[:]...)
 	case SealToSigner:
 		if req.SVN > s.id.SVN {
 			return nil, fmt.Errorf("%w (requested %d, running %d)", ErrSVNTooHigh, req.SVN, s.id.SVN)
 		}
-		info = append(info, s.id.Signer[:]...)
-		info = binary.BigEndian.AppendUint16(info, s.id.ProductID)
-		info = binary.BigEndian.AppendUint16(info, req.SVN)
-	default:
-		return nil, ErrBadPolicy
+		b = append(b, s.id.Signer[:]...)
+		b = binary.BigEndian.AppendUint16(b, s.id.ProductID)
+		b = binary.BigEndian.AppendUint16(b, req.SVN)
 	}
-	info = append(info, req.KeyID[:]...)
-	return derive(s.secret, info)
+	b = append(b, req.KeyID[:]...)
+	return derive(s.secret, b)
+}
+
+// KeyRequest is the simulated platform's sealing-key description, the
+// key info NewSealKey returns and SealKey reads: "EKVSKEY\x01" | policy |
+// svn u16be | key id 32. (SVN is 0 under the measurement policy.)
+type KeyRequest struct {
+	Policy SealPolicy
+	SVN    uint16
+	KeyID  [32]byte
+}
+
+const keyInfoMagic = "EKVSKEY\x01"
+
+// Encode is the key info bytes.
+func (r KeyRequest) Encode() []byte {
+	b := append([]byte(keyInfoMagic), byte(r.Policy))
+	b = binary.BigEndian.AppendUint16(b, r.SVN)
+	return append(b, r.KeyID[:]...)
+}
+
+// ParseKeyRequest reads key info, strictly.
+func ParseKeyRequest(info []byte) (KeyRequest, error) {
+	var r KeyRequest
+	if len(info) != len(keyInfoMagic)+1+2+32 || string(info[:len(keyInfoMagic)]) != keyInfoMagic {
+		return r, ErrKeyInfo
+	}
+	p := info[len(keyInfoMagic):]
+	r.Policy = SealPolicy(p[0])
+	r.SVN = binary.BigEndian.Uint16(p[1:])
+	copy(r.KeyID[:], p[3:])
+	switch {
+	case r.Policy != SealToMeasurement && r.Policy != SealToSigner:
+		return r, ErrBadPolicy
+	case r.Policy == SealToMeasurement && r.SVN != 0:
+		return r, ErrKeyInfo
+	}
+	return r, nil
 }
 
 func boolByte(b bool) byte {
