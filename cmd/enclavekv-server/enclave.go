@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -21,9 +22,6 @@ type enclaveArgs struct {
 	simSecret  string // --sim-platform-secret PATH
 	configArgs []string
 }
-
-// enclaveFlags are the flags splitEnclaveArgs takes; each needs a value.
-var enclaveFlags = []string{"--manifest", "--signature", "--sim-platform-secret"}
 
 func splitEnclaveArgs(args []string) (enclaveArgs, error) {
 	var ea enclaveArgs
@@ -59,6 +57,8 @@ type runtimeEnclave struct {
 	sim        *enclave.Sim
 	platform   enclave.Platform
 	maxThreads int // GOMAXPROCS applied
+	// droppedGODEBUG is the host's GODEBUG, cleared at start.
+	droppedGODEBUG string
 }
 
 // startEnclave loads the manifest, starts the platform and applies the
@@ -95,7 +95,14 @@ func startEnclave(ea enclaveArgs) (*runtimeEnclave, error) {
 	threads := min(m.MaxThreads, runtime.NumCPU())
 	runtime.GOMAXPROCS(threads)
 	debug.SetMemoryLimit(m.HeapSize)
-	return &runtimeEnclave{manifest: m, sim: sim, platform: sim, maxThreads: threads}, nil
+	// GODEBUG can turn on what the code turned off (insecure TLS
+	// settings, for one); the runtime re-reads it when it is set.
+	e := &runtimeEnclave{manifest: m, sim: sim, platform: sim, maxThreads: threads}
+	if v, ok := os.LookupEnv("GODEBUG"); ok {
+		e.droppedGODEBUG = v
+		os.Unsetenv("GODEBUG")
+	}
+	return e, nil
 }
 
 // applyLimits checks the host's configuration against the manifest's
@@ -107,8 +114,15 @@ func (e *runtimeEnclave) applyLimits(cfg *config.Config, hostSet map[string]bool
 		if err := e.checkMaxmemory(cfg.Uint("maxmemory")); err != nil {
 			return err
 		}
-	} else if err := cfg.Set([][2]string{{"maxmemory", strconv.FormatInt(m.HeapSize, 10)}}); err != nil {
+	} else if err := cfg.SetDefault("maxmemory", strconv.FormatInt(m.HeapSize, 10)); err != nil {
 		return err
+	}
+	if !m.PlaintextAllowed && !hostSet["port"] {
+		// Without TLS (not yet built) nothing may listen in plaintext: the
+		// default port is then none.
+		if err := cfg.SetDefault("port", "0"); err != nil {
+			return err
+		}
 	}
 	if !m.PlaintextAllowed {
 		if p := cfg.Int("port"); p != 0 {
@@ -175,6 +189,9 @@ func (e *runtimeEnclave) logLines(warn, notice func(string)) {
 	notice("Enclave " + signer)
 	notice(fmt.Sprintf("Enclave product_id=%d security_version=%d sealing_policy=%s plaintext_allowed=%t",
 		id.ProductID, id.SVN, m.SealingPolicy, m.PlaintextAllowed))
+	if e.droppedGODEBUG != "" {
+		warn(fmt.Sprintf("Ignoring GODEBUG=%q from the host's environment: runtime settings come from the build and the manifest", e.droppedGODEBUG))
+	}
 	notice(fmt.Sprintf("Enclave memory limit %s (GOMEMLIMIT; maxmemory default and ceiling), max threads %d (GOMAXPROCS %d)",
 		humanBytes(m.HeapSize), m.MaxThreads, e.maxThreads))
 }

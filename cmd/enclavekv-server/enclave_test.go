@@ -139,6 +139,9 @@ func TestManifestStartupErrors(t *testing.T) {
 		{"plaintext forbidden", []string{"--manifest", noPlain, "--port", "7000"}, "forbids plaintext listeners (plaintext_allowed is false), but port is 7000"},
 		{"plaintext forbidden, unix socket", []string{"--manifest", noPlain, "--port", "0", "--unixsocket", "/tmp/x.sock"}, "unixsocket must not be set"},
 		{"plaintext forbidden, nothing else yet", []string{"--manifest", noPlain, "--port", "0"}, "Configured to not listen anywhere"},
+		// A manifest that forbids plaintext and protects port: the default
+		// port becomes 0 rather than a port nobody may change.
+		{"plaintext forbidden, port protected", []string{"--manifest", writeManifest(t, map[string]any{"plaintext_allowed": false, "host_options": []string{"loglevel"}})}, "Configured to not listen anywhere"},
 		{"maxmemory above the heap", []string{"--maxmemory", "5gb", "--port", "0"}, "maxmemory must be between 1 and the enclave's heap size 4294967296"},
 		{"maxmemory unlimited", []string{"--maxmemory", "0", "--port", "0"}, "maxmemory must be between 1"},
 		{"bad signature file", []string{"--signature", filepath.Join(t.TempDir(), "none.sig"), "--port", "0"}, "read signature"},
@@ -233,5 +236,51 @@ func TestStartupLogsTheEnclave(t *testing.T) {
 	}
 	if !strings.Contains(c.Info(ctx, "everything").Val(), "# Enclave\r\nenclave_mode:sim") {
 		t.Errorf("INFO everything lacks the enclave section")
+	}
+}
+
+// CONFIG REWRITE of a server at the manifest's maxmemory writes no
+// maxmemory line, so the same file starts with a manifest of a smaller
+// heap.
+func TestRewriteThenSmallerHeap(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "redis.conf")
+	if err := os.WriteFile(conf, []byte("loglevel notice\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, conf)
+	if got := redisCLI(t, p, "", "CONFIG", "REWRITE"); got != "OK\n" {
+		t.Fatalf("CONFIG REWRITE: %q", got)
+	}
+	data, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "maxmemory") {
+		t.Errorf("rewrite wrote the manifest's maxmemory:\n%s", data)
+	}
+	small := writeManifest(t, map[string]any{"heap_size": "1gb"})
+	p2 := start(t, conf, "--manifest", small)
+	if got := redisCLI(t, p2, "", "CONFIG", "GET", "maxmemory"); got != "maxmemory\n1073741824\n" {
+		t.Errorf("maxmemory with the smaller heap: %q", got)
+	}
+}
+
+// A client checks the server before it sends a password: with requirepass
+// set, a fresh connection gets NOAUTH for data commands but ENCLAVE answers.
+func TestEnclaveAnswersBeforeAuth(t *testing.T) {
+	p := start(t)
+	ctx := context.Background()
+	if err := client(t, p, 2).ConfigSet(ctx, "requirepass", "s3cret").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := redisCLI(t, p, "", "GET", "k"); !strings.Contains(got, "NOAUTH Authentication required.") {
+		t.Errorf("GET without AUTH: %q", got)
+	}
+	if got := redisCLI(t, p, "", "ENCLAVE", "EVIDENCE", "0123456789abcdef"); !strings.HasPrefix(got, "EKVEVD") {
+		t.Errorf("ENCLAVE EVIDENCE without AUTH: %q", got)
+	}
+	if got := redisCLI(t, p, "", "ENCLAVE", "INFO"); !strings.Contains(got, "measurement") {
+		t.Errorf("ENCLAVE INFO without AUTH: %q", got)
 	}
 }

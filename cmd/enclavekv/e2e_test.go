@@ -195,9 +195,19 @@ func TestMeasureMatchesRunningServer(t *testing.T) {
 	if info2["enclave_measurement"] == info["enclave_measurement"] {
 		t.Errorf("another manifest, same measurement %s", info["enclave_measurement"])
 	}
-	// The printed platform key is the one the server's platform uses.
+	// The printed platform key is the one the server's platform uses (in
+	// real use an operator takes it from the host, never from the server
+	// being verified).
 	if got := mustTool(t, "platform-key"); got != info["enclave_sim_platform_key"] {
 		t.Errorf("platform-key = %s, server reports %s", got, info["enclave_sim_platform_key"])
+	}
+	// platform-key never makes a platform up.
+	missing := filepath.Join(t.TempDir(), "none")
+	if code, _, errOut := tool(t, "platform-key", "--sim-platform-secret", missing); code != 1 || !strings.Contains(errOut, "no simulated platform secret at "+missing) {
+		t.Errorf("platform-key of a missing secret: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Errorf("platform-key created %s", missing)
 	}
 }
 
@@ -245,7 +255,7 @@ func TestVerify(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("verify with the right expectations: exit %d\n%s%s", code, out, errOut)
 	}
-	for _, want := range []string{"verified 127.0.0.1:" + port, "measurement:      " + m, "SIMULATED", "debug:            true"} {
+	for _, want := range []string{"verified the enclave identity behind 127.0.0.1:" + port, "not bound to it before TLS", "measurement:      " + m, "SIMULATED", "debug:            true"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("verify output lacks %q:\n%s", want, out)
 		}
@@ -258,7 +268,11 @@ func TestVerify(t *testing.T) {
 	}
 	replay := fakeServer(t, []byte(old))
 	other := strings.Repeat("0", 64)
-	otherKey := mustTool(t, "platform-key", "--sim-platform-secret", filepath.Join(t.TempDir(), "other-host"))
+	otherSecret := filepath.Join(t.TempDir(), "other-host")
+	if err := os.WriteFile(otherSecret, []byte(strings.Repeat("ab", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	otherKey := mustTool(t, "platform-key", "--sim-platform-secret", otherSecret)
 
 	refusals := []struct {
 		name string
@@ -271,7 +285,8 @@ func TestVerify(t *testing.T) {
 		{"no opt-in to simulated evidence", []string{"--expect-measurement", m, "--allow-debug"}, 1, "SIMULATED"},
 		{"another host's simulated platform", []string{"--expect-measurement", m, "--allow-simulated", "--sim-platform-key", otherKey, "--allow-debug"}, 1, "not one of the named keys"},
 		{"debug enclave not allowed", []string{"--expect-measurement", m, "--allow-simulated", "--sim-platform-key", key}, 1, "debug build"},
-		{"wrong signer", []string{"--expect-signer", other, "--allow-simulated", "--sim-platform-key", key, "--allow-debug"}, 1, "signer"},
+		{"wrong signer", []string{"--expect-signer", other, "--product-id", "1", "--allow-simulated", "--sim-platform-key", key, "--allow-debug"}, 1, "signer"},
+		{"signer without a product id", []string{"--expect-signer", other, "--allow-simulated", "--sim-platform-key", key}, 2, "--expect-signer needs --product-id"},
 		{"opt-in without the key", []string{"--expect-measurement", m, "--allow-simulated"}, 2, "--allow-simulated needs --sim-platform-key"},
 		{"no expectation", []string{"--allow-simulated", "--sim-platform-key", key}, 2, "give --expect-measurement or --expect-signer"},
 		{"malformed measurement", []string{"--expect-measurement", "abc"}, 2, "64 hex digits"},
@@ -336,7 +351,7 @@ func TestSignedBuild(t *testing.T) {
 	if code, out, errOut := tool(t, append(base, "--min-svn", "1", "--product-id", "1")...); code != 0 || !strings.Contains(out, "debug:            false") {
 		t.Errorf("verify by signer: exit %d\n%s%s", code, out, errOut)
 	}
-	if code, _, errOut := tool(t, append(base, "--min-svn", "2")...); code != 1 || !strings.Contains(errOut, "security version 1 is below the minimum 2") {
+	if code, _, errOut := tool(t, append(base, "--min-svn", "2", "--product-id", "1")...); code != 1 || !strings.Contains(errOut, "security version 1 is below the minimum 2") {
 		t.Errorf("verify with a higher minimum SVN: exit %d, %s", code, errOut)
 	}
 	if code, _, errOut := tool(t, append(base, "--product-id", "9")...); code != 1 || !strings.Contains(errOut, "product id 1, expected 9") {

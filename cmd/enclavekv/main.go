@@ -50,8 +50,8 @@ Commands:
   manifest
         Print the built-in manifest (a starting point for --manifest).
   platform-key [--sim-platform-secret PATH]
-        Print this host's simulated platform key, for verify's
-        --sim-platform-key.
+        Print this host's simulated platform key (run it on the server's
+        host, as the server's user), for verify's --sim-platform-key.
   verify --host H --port P (--expect-measurement M | --expect-signer S
          [--min-svn N] [--product-id N]) [--allow-simulated
          --sim-platform-key K] [--allow-debug] [--timeout D]
@@ -257,15 +257,9 @@ func platformKeyCmd(args []string, stdout, stderr io.Writer) error {
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *path == "" {
-		*path = enclave.DefaultSimSecretPath()
-	}
-	key, created, err := enclave.SimPlatformKey(*path)
+	key, _, err := enclave.SimPlatformKey(*path, false)
 	if err != nil {
 		return err
-	}
-	if created {
-		fmt.Fprintf(stderr, "created the simulated platform secret %s\n", *path)
 	}
 	fmt.Fprintln(stdout, hex.EncodeToString(key))
 	return nil
@@ -288,7 +282,7 @@ func verifyCmd(args []string, stdout, _ io.Writer) error {
 	expM := fs.String("expect-measurement", "", "expected measurement (hex)")
 	expS := fs.String("expect-signer", "", "expected signer (hex)")
 	minSVN := fs.Uint("min-svn", 0, "minimum security version (with --expect-signer)")
-	productID := fs.Int("product-id", -1, "expected product id (with --expect-signer)")
+	productID := fs.Int("product-id", -1, "expected product id (required with --expect-signer)")
 	allowSim := fs.Bool("allow-simulated", false, "accept simulated evidence (no hardware protection)")
 	simKey := fs.String("sim-platform-key", "", "the simulated platform's key (hex), see enclavekv platform-key")
 	allowDebug := fs.Bool("allow-debug", false, "accept debug enclaves (unsigned builds)")
@@ -314,13 +308,11 @@ func verifyCmd(args []string, stdout, _ io.Writer) error {
 			return usageErr("--min-svn must be at most 65535")
 		}
 		o.MinSVN = uint16(*minSVN)
-		if *productID >= 0 {
-			if *productID > 0xffff {
-				return usageErr("--product-id must be at most 65535")
-			}
-			pid := uint16(*productID)
-			o.ProductID = &pid
+		if *productID < 0 || *productID > 0xffff {
+			return usageErr("--expect-signer needs --product-id (0 to 65535): a signer may sign other products")
 		}
+		pid := uint16(*productID)
+		o.ProductID = &pid
 	} else if *minSVN != 0 || *productID >= 0 {
 		return usageErr("--min-svn and --product-id go with --expect-signer")
 	}
@@ -357,7 +349,9 @@ func verifyCmd(args []string, stdout, _ io.Writer) error {
 	if id.Platform == enclave.PlatformSim {
 		mode += " (SIMULATED: no hardware protection)"
 	}
-	fmt.Fprintf(stdout, "verified %s\nplatform:         %s\nmeasurement:      %s\nsigner:           %s\nproduct_id:       %d\nsecurity_version: %d\ndebug:            %t\n",
+	// The identity is verified; the connection is not bound to it until
+	// TLS terminates in the enclave with its key in the evidence.
+	fmt.Fprintf(stdout, "verified the enclave identity behind %s (the connection itself is not bound to it before TLS)\nplatform:         %s\nmeasurement:      %s\nsigner:           %s\nproduct_id:       %d\nsecurity_version: %d\ndebug:            %t\n",
 		addr, mode, id.MeasurementHex(), id.SignerHex(), id.ProductID, id.SVN, id.Debug)
 	return nil
 }
@@ -385,7 +379,7 @@ func fetchEvidence(addr string, nonce []byte, timeout time.Duration) ([]byte, er
 	s := strings.TrimRight(string(line), "\r\n")
 	switch {
 	case strings.HasPrefix(s, "-"):
-		return nil, fmt.Errorf("server %s answered: %s", addr, s[1:])
+		return nil, fmt.Errorf("server %s answered: %q", addr, s[1:])
 	case strings.HasPrefix(s, "$"):
 		n, err := strconv.Atoi(s[1:])
 		if err != nil || n < 0 || n > maxEvidence {

@@ -116,7 +116,7 @@ func helloCmd(c *Ctx) {
 		return
 	}
 	if !c.Client.Authed {
-		c.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		c.Error(ErrHelloNoAuth)
 		return
 	}
 	if name != nil {

@@ -17,7 +17,10 @@ type stubPlatform struct{ fail bool }
 func (stubPlatform) Identity() enclave.Identity {
 	return enclave.Identity{Platform: enclave.PlatformSim, Measurement: [32]byte{1}, Signer: [32]byte{2}, ProductID: 3, SVN: 4, Debug: true}
 }
-func (stubPlatform) SealKey(enclave.KeyRequest) ([]byte, error) { return nil, errors.New("unused") }
+func (stubPlatform) NewSealKey(enclave.SealPolicy) ([]byte, []byte, error) {
+	return nil, nil, errors.New("unused")
+}
+func (stubPlatform) SealKey([]byte) ([]byte, error) { return nil, errors.New("unused") }
 func (p stubPlatform) Evidence(d [enclave.CallerDataSize]byte) ([]byte, error) {
 	if p.fail {
 		return nil, errors.New("device gone")

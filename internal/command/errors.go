@@ -30,6 +30,7 @@ const (
 	ErrProtoVersion    = "NOPROTO unsupported protocol version"
 	ErrSelectNotAllow  = "ERR SELECT is not allowed in cluster mode"
 	ErrNoAuth          = "NOAUTH Authentication required."
+	ErrHelloNoAuth     = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 	ErrWrongPass       = "WRONGPASS invalid username-password pair or user is disabled."
 	ErrDebugDisabled   = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 	ErrLFUNotSelected  = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."

@@ -97,6 +97,13 @@ func (x *Executor) exec(ctx *Ctx, cl *Client, args [][]byte, w *resp.Writer, now
 		x.finishReply(cl, w, mark, skipped)
 		return
 	}
+	// After the arity and protection checks, as Redis orders them.
+	if !cl.Authed && cmd.Flags&NoAuth == 0 {
+		ctx.Error(ErrNoAuth)
+		cmd.Stats.Rejected.Add(1)
+		x.finishReply(cl, w, mark, skipped)
+		return
+	}
 	// The command being run is the client's current one for CLIENT
 	// INFO/LIST, as Redis sets c->lastcmd before calling it.
 	cl.LastCmd = cmd.Name

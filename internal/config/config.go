@@ -37,6 +37,7 @@ type Config struct {
 	resetHooks   []func()
 	userRewriter func() []string
 	hostMay      func(name string) bool
+	defNum       map[*option]int64 // numeric defaults replaced by SetDefault
 
 	// Directives that are not options, in file order. They are filled by
 	// Parse and never modified afterwards.
@@ -300,6 +301,27 @@ func (c *Config) SetHostFilter(hostMay func(name string) bool) {
 	c.hookMu.Lock()
 	c.hostMay = hostMay
 	c.hookMu.Unlock()
+}
+
+// SetDefault gives a numeric option another default for this server (the
+// enclave manifest's maxmemory and port): the option takes the value, and
+// CONFIG REWRITE treats the value as the default, writing it only over an
+// existing line. Call it at start, before serving.
+func (c *Config) SetDefault(name, value string) error {
+	k := lookup(name)
+	if k == nil || k.opt.kind != kindNumeric {
+		return &ReplyError{"ERR SetDefault: " + name + " is not a numeric option"}
+	}
+	if err := c.Set([][2]string{{name, value}}); err != nil {
+		return err
+	}
+	c.hookMu.Lock()
+	defer c.hookMu.Unlock()
+	if c.defNum == nil {
+		c.defNum = map[*option]int64{}
+	}
+	c.defNum[k.opt] = c.load()[k.opt.idx].n
+	return nil
 }
 
 // Typed getters. They panic on an unknown option name (a programming

@@ -111,3 +111,51 @@ func TestRewriteLeavesOutWhatTheHostMayNotSet(t *testing.T) {
 		t.Errorf("re-parse of the rewritten file: %v\n%s", err, text)
 	}
 }
+
+// A default replaced by SetDefault (the manifest's maxmemory) is a default
+// for CONFIG REWRITE too: a server that never changed it does not write it,
+// so a later start with another manifest is not stuck with it.
+func TestSetDefaultIsADefaultForRewrite(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "redis.conf", "port 7000\n")
+	c, err := Parse([]string{path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetDefault("maxmemory", "4294967296"); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, c, "maxmemory"); got != "4294967296" {
+		t.Fatalf("maxmemory = %s", got)
+	}
+	rewrite := func() string {
+		t.Helper()
+		if err := c.Rewrite(); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	if text := rewrite(); strings.Contains(text, "maxmemory") {
+		t.Errorf("the replaced default was written:\n%s", text)
+	}
+	if err := c.Set([][2]string{{"maxmemory", "1gb"}}); err != nil {
+		t.Fatal(err)
+	}
+	if text := rewrite(); !strings.Contains(text, "maxmemory 1gb\n") {
+		t.Errorf("a changed value was not written:\n%s", text)
+	}
+	// Back at the replaced default, the existing line is updated, not
+	// dropped (Redis keeps lines that are in the file).
+	if err := c.Set([][2]string{{"maxmemory", "4gb"}}); err != nil {
+		t.Fatal(err)
+	}
+	if text := rewrite(); !strings.Contains(text, "maxmemory 4gb\n") {
+		t.Errorf("the existing line was not updated:\n%s", text)
+	}
+	if err := c.SetDefault("loglevel", "debug"); err == nil {
+		t.Errorf("SetDefault of a non-numeric option accepted")
+	}
+}

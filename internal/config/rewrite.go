@@ -17,6 +17,7 @@ type rewriteState struct {
 	rewritten      map[string]bool  // options processed by the rewrite
 	lines          []string
 	needsSignature bool
+	defNum         map[*option]int64 // defaults replaced by SetDefault
 }
 
 // Rewrite implements CONFIG REWRITE: the config file is rewritten in place,
@@ -43,6 +44,7 @@ func (c *Config) Rewrite() error {
 	vals := c.load()
 	c.hookMu.RLock()
 	users, hostMay := c.userRewriter, c.hostMay
+	st.defNum = c.defNum
 	c.hookMu.RUnlock()
 	for _, o := range registry {
 		if hostMay != nil && !hostMay(o.name) {
@@ -225,15 +227,19 @@ func (st *rewriteState) rewriteOption(o *option, v *value, vals []value) {
 		return
 	case kindNumeric:
 		n := v.n
+		def := o.defNum
+		if d, ok := st.defNum[o]; ok {
+			def = d
+		}
 		switch {
 		case o.nflags&numPercent != 0 && n < 0:
-			st.rewriteLine(name, name+" "+strconv.FormatInt(-n, 10)+"%", -n != o.defNum)
+			st.rewriteLine(name, name+" "+strconv.FormatInt(-n, 10)+"%", -n != def)
 		case o.nflags&numMemory != 0:
-			st.rewriteLine(name, name+" "+formatMemory(n), n != o.defNum)
+			st.rewriteLine(name, name+" "+formatMemory(n), n != def)
 		case o.nflags&numOctal != 0:
-			st.rewriteLine(name, name+" "+strconv.FormatUint(uint64(n), 8), n != o.defNum)
+			st.rewriteLine(name, name+" "+strconv.FormatUint(uint64(n), 8), n != def)
 		default:
-			st.rewriteLine(name, name+" "+strconv.FormatInt(n, 10), n != o.defNum)
+			st.rewriteLine(name, name+" "+strconv.FormatInt(n, 10), n != def)
 		}
 		return
 	}

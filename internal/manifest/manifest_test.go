@@ -24,6 +24,9 @@ var protectedOptions = []string{
 	"requirepass", "masterauth", "masteruser", "aclfile", "protected-mode",
 	"replicaof", "tls-cert-file", "tls-key-file", "tls-ca-cert-file",
 	"tls-auth-clients", "user", "rename-command", "loadmodule",
+	// ACL users' default channel rights, and whether a truncated AOF or an
+	// unchecked RESTORE payload is accepted.
+	"acl-pubsub-default", "aof-load-truncated", "sanitize-dump-payload",
 }
 
 // defaultHostOptions is host_options exactly as default.json spells it,

@@ -309,8 +309,11 @@ func (s *Server) newConn(fd int, sa unix.Sockaddr, ls *listenSock, now int64) *c
 		LastActive: now,
 		Proto:      2,
 		User:       "default",
-		Authed:     true,
-		Events:     "r",
+		// As Redis: a connection starts authenticated while the default
+		// user needs no password; CONFIG SET requirepass later does not
+		// log out the clients already connected.
+		Authed: s.cfg.String("requirepass") == "",
+		Events: "r",
 	}
 	if ls.isUnix {
 		c.cl.Addr = ls.path + ":0"
