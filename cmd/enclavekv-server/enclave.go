@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 
 	"github.com/enclavekv/enclavekv/internal/command"
 	"github.com/enclavekv/enclavekv/internal/config"
@@ -26,6 +27,10 @@ type enclaveArgs struct {
 func splitEnclaveArgs(args []string) (enclaveArgs, error) {
 	var ea enclaveArgs
 	for i := 0; i < len(args); i++ {
+		// --flag=FILE is the same as --flag FILE.
+		if name, val, ok := strings.Cut(args[i], "="); ok && isEnclaveFlag(name) {
+			args = append(append(append([]string{}, args[:i]...), name, val), args[i+1:]...)
+		}
 		var dst *string
 		switch args[i] {
 		case "--manifest":
@@ -49,6 +54,10 @@ func splitEnclaveArgs(args []string) (enclaveArgs, error) {
 		i++
 	}
 	return ea, nil
+}
+
+func isEnclaveFlag(s string) bool {
+	return s == "--manifest" || s == "--signature" || s == "--sim-platform-secret"
 }
 
 // runtimeEnclave is the enclave the server runs in, once started.
@@ -108,7 +117,7 @@ func startEnclave(ea enclaveArgs) (*runtimeEnclave, error) {
 // applyLimits checks the host's configuration against the manifest's
 // limits once it is parsed, fills in maxmemory's default, and keeps CONFIG
 // SET within the same limits afterwards.
-func (e *runtimeEnclave) applyLimits(cfg *config.Config, hostSet map[string]bool) error {
+func (e *runtimeEnclave) applyLimits(cfg *config.Config, hostSet map[string]bool, warn func(string)) error {
 	m := e.manifest
 	if hostSet["maxmemory"] {
 		if err := e.checkMaxmemory(cfg.Uint("maxmemory")); err != nil {
@@ -132,6 +141,17 @@ func (e *runtimeEnclave) applyLimits(cfg *config.Config, hostSet map[string]bool
 			return errors.New("the enclave manifest forbids plaintext listeners (plaintext_allowed is false): unixsocket must not be set")
 		}
 	}
+	// TLS listeners come with TLS terminated in the enclave and bound to
+	// attestation; until then a TLS port would listen and serve nothing.
+	if cfg.Int("tls-port") != 0 {
+		return errors.New("tls-port: TLS listeners are not supported yet (they arrive with TLS bound to attestation); tls-port must be 0")
+	}
+	cfg.OnChange("tls-port", func(c *config.Config) error {
+		if c.Int("tls-port") != 0 {
+			return errors.New("TLS listeners are not supported yet")
+		}
+		return nil
+	})
 	cfg.OnChange("maxmemory", func(c *config.Config) error { return e.checkMaxmemory(c.Uint("maxmemory")) })
 	cfg.OnChange("port", func(c *config.Config) error {
 		if !m.PlaintextAllowed && c.Int("port") != 0 {
@@ -139,7 +159,10 @@ func (e *runtimeEnclave) applyLimits(cfg *config.Config, hostSet map[string]bool
 		}
 		return nil
 	})
-	cfg.SetHostFilter(m.HostMay)
+	cfg.SetHostFilter(m.HostMay, func(names []string) {
+		warn("CONFIG REWRITE left out " + strings.Join(names, ", ") +
+			": the enclave manifest does not let the host's config file set them, so these settings do not survive a restart")
+	})
 	return nil
 }
 
@@ -157,7 +180,8 @@ func (e *runtimeEnclave) commandView() *command.Enclave {
 		Platform:         e.platform,
 		SealingPolicy:    e.manifest.SealingPolicy,
 		MemoryLimit:      e.manifest.HeapSize,
-		MaxThreads:       e.maxThreads,
+		MaxThreads:       e.manifest.MaxThreads,
+		GOMAXPROCS:       e.maxThreads,
 		PlaintextAllowed: e.manifest.PlaintextAllowed,
 	}
 	if e.sim != nil {
@@ -173,7 +197,7 @@ func (e *runtimeEnclave) logLines(warn, notice func(string)) {
 	if e.sim != nil {
 		warn("WARNING: running in SIMULATION mode: no hardware protection. The host can read and change this process's memory, its keys and its data. Use simulation for development and tests only.")
 		if e.sim.SecretCreated {
-			warn("Simulated platform secret created at " + e.sim.SecretPath)
+			warn("Simulated platform secret created at " + e.sim.SecretPath + " (a new platform: keys and verifier settings of any earlier one no longer apply)")
 		} else {
 			notice("Simulated platform secret: " + e.sim.SecretPath)
 		}
@@ -187,6 +211,9 @@ func (e *runtimeEnclave) logLines(warn, notice func(string)) {
 		signer += " (signature " + e.sim.SignaturePath + ")"
 	}
 	notice("Enclave " + signer)
+	if id.Debug && m.SealingPolicy == enclave.SealToSigner {
+		warn(fmt.Sprintf("Debug build sealing by signer: every debug build of product %d on this platform derives the same sealing keys. Sign production builds (enclavekv sign).", id.ProductID))
+	}
 	notice(fmt.Sprintf("Enclave product_id=%d security_version=%d sealing_policy=%s plaintext_allowed=%t",
 		id.ProductID, id.SVN, m.SealingPolicy, m.PlaintextAllowed))
 	if e.droppedGODEBUG != "" {

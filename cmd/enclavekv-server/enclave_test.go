@@ -28,6 +28,8 @@ func TestSplitEnclaveArgs(t *testing.T) {
 		{[]string{"--manifest"}, enclaveArgs{}, "--manifest needs a file name"},
 		{[]string{"--manifest", ""}, enclaveArgs{}, "--manifest needs a file name"},
 		{[]string{"--manifest", "a", "--manifest", "b"}, enclaveArgs{}, "--manifest given twice"},
+		{[]string{"--manifest=m.json", "--port", "1"}, enclaveArgs{manifest: "m.json", configArgs: []string{"--port", "1"}}, ""},
+		{[]string{"--manifest="}, enclaveArgs{}, "--manifest needs a file name"},
 	}
 	for _, tt := range tests {
 		got, err := splitEnclaveArgs(tt.args)
@@ -145,6 +147,8 @@ func TestManifestStartupErrors(t *testing.T) {
 		{"maxmemory above the heap", []string{"--maxmemory", "5gb", "--port", "0"}, "maxmemory must be between 1 and the enclave's heap size 4294967296"},
 		{"maxmemory unlimited", []string{"--maxmemory", "0", "--port", "0"}, "maxmemory must be between 1"},
 		{"bad signature file", []string{"--signature", filepath.Join(t.TempDir(), "none.sig"), "--port", "0"}, "read signature"},
+		{"tls-port before TLS exists", []string{"--tls-port", "7443", "--port", "0"}, "tls-port: TLS listeners are not supported yet"},
+		{"module config", []string{"--mymod.opt", "1", "--port", "0"}, "'mymod.opt' looks like a module config"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -282,5 +286,16 @@ func TestEnclaveAnswersBeforeAuth(t *testing.T) {
 	}
 	if got := redisCLI(t, p, "", "ENCLAVE", "INFO"); !strings.Contains(got, "measurement") {
 		t.Errorf("ENCLAVE INFO without AUTH: %q", got)
+	}
+}
+
+// The host's GODEBUG could switch on what the build switched off: the
+// server clears it, and says so.
+func TestGODEBUGFromTheHostIsDropped(t *testing.T) {
+	cmd := exec.Command(binPath, "--port", "0")
+	cmd.Env = append(os.Environ(), "GODEBUG=tlsrsakex=1")
+	out, _ := cmd.CombinedOutput()
+	if !strings.Contains(string(out), `Ignoring GODEBUG="tlsrsakex=1" from the host's environment`) {
+		t.Errorf("no GODEBUG warning:\n%s", out)
 	}
 }

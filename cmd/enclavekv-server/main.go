@@ -78,7 +78,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return enc.manifest.HostMay(name)
 	}})
 	if err == nil {
-		err = enc.applyLimits(cfg, hostSet)
+		err = enc.applyLimits(cfg, hostSet, log.Warning)
 	}
 	if err != nil {
 		// As redis-server: a file that cannot be opened is a log line, a

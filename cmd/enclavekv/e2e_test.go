@@ -181,9 +181,14 @@ func TestMeasureMatchesRunningServer(t *testing.T) {
 	if got := mustTool(t, "measure", serverBin); got != info["enclave_measurement"] {
 		t.Errorf("measure %s = %s, server reports %s", serverBin, got, info["enclave_measurement"])
 	}
-	// Without BINARY the tool measures the enclavekv-server next to it.
-	if got := mustTool(t, "measure"); got != info["enclave_measurement"] {
-		t.Errorf("measure (default binary) = %s, server reports %s", got, info["enclave_measurement"])
+	// Without BINARY the tool measures the enclavekv-server next to it, and
+	// says which file it measured.
+	code, out, errOut := tool(t, "measure")
+	if code != 0 || strings.TrimSpace(out) != info["enclave_measurement"] {
+		t.Errorf("measure (default binary) = %d %s, server reports %s", code, out, info["enclave_measurement"])
+	}
+	if !strings.Contains(errOut, "measured "+serverBin+" with the built-in manifest") {
+		t.Errorf("measure did not name the file: %q", errOut)
 	}
 
 	mf := writeManifest(t, map[string]any{"security_version": 2})
@@ -290,6 +295,8 @@ func TestVerify(t *testing.T) {
 		{"opt-in without the key", []string{"--expect-measurement", m, "--allow-simulated"}, 2, "--allow-simulated needs --sim-platform-key"},
 		{"no expectation", []string{"--allow-simulated", "--sim-platform-key", key}, 2, "give --expect-measurement or --expect-signer"},
 		{"malformed measurement", []string{"--expect-measurement", "abc"}, 2, "64 hex digits"},
+		{"port out of range", []string{"--port", "99999", "--expect-measurement", m}, 2, "--port must be from 1 to 65535"},
+		{"no timeout", []string{"--timeout", "0s", "--expect-measurement", m}, 2, "--timeout must be positive"},
 	}
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {

@@ -152,7 +152,7 @@ func loadManifest(path string) (*manifest.Manifest, error) {
 	return manifest.Load(path)
 }
 
-func measureCmd(args []string, stdout, _ io.Writer) error {
+func measureCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("measure", flag.ContinueOnError)
 	mf := fs.String("manifest", "", "manifest file (default: built-in)")
 	pos, err := parse(fs, args, 1)
@@ -171,8 +171,18 @@ func measureCmd(args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Which file was measured goes to stderr, so that stdout stays the
+	// bare measurement for scripts.
+	fmt.Fprintf(stderr, "measured %s with %s\n", bin, manifestName(*mf))
 	fmt.Fprintln(stdout, hex.EncodeToString(sum[:]))
 	return nil
+}
+
+func manifestName(path string) string {
+	if path == "" {
+		return "the built-in manifest"
+	}
+	return "manifest " + path
 }
 
 func signCmd(args []string, stdout, _ io.Writer) error {
@@ -251,7 +261,7 @@ func manifestCmd(args []string, stdout, _ io.Writer) error {
 	return err
 }
 
-func platformKeyCmd(args []string, stdout, stderr io.Writer) error {
+func platformKeyCmd(args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("platform-key", flag.ContinueOnError)
 	path := fs.String("sim-platform-secret", "", "platform secret file (default: $"+enclave.SimSecretEnv+" or ~/.local/share/enclavekv/sim-platform-secret)")
 	if _, err := parse(fs, args, 0); err != nil {
@@ -289,6 +299,12 @@ func verifyCmd(args []string, stdout, _ io.Writer) error {
 	timeout := fs.Duration("timeout", 10*time.Second, "network timeout")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	if *port < 1 || *port > 65535 {
+		return usageErr("--port must be from 1 to 65535")
+	}
+	if *timeout <= 0 {
+		return usageErr("--timeout must be positive")
 	}
 	var o enclave.VerifyOptions
 	var err error
@@ -381,9 +397,13 @@ func fetchEvidence(addr string, nonce []byte, timeout time.Duration) ([]byte, er
 	case strings.HasPrefix(s, "-"):
 		return nil, fmt.Errorf("server %s answered: %q", addr, s[1:])
 	case strings.HasPrefix(s, "$"):
-		n, err := strconv.Atoi(s[1:])
-		if err != nil || n < 0 || n > maxEvidence {
-			return nil, fmt.Errorf("server %s sent a malformed reply", addr)
+		digits := s[1:]
+		n, err := strconv.Atoi(digits)
+		if err != nil || digits == "" || strings.Trim(digits, "0123456789") != "" {
+			return nil, fmt.Errorf("server %s sent a malformed reply %.40q", addr, s)
+		}
+		if n > maxEvidence {
+			return nil, fmt.Errorf("server %s sent %d bytes of evidence, more than the %d any platform produces", addr, n, maxEvidence)
 		}
 		buf := make([]byte, n+2)
 		if _, err := io.ReadFull(r, buf); err != nil {

@@ -45,15 +45,16 @@ type Enclave struct {
 	Platform         enclave.Platform
 	SealingPolicy    enclave.SealPolicy
 	MemoryLimit      int64 // bytes (manifest heap_size)
-	MaxThreads       int   // GOMAXPROCS in force
+	MaxThreads       int   // the manifest's max_threads
+	GOMAXPROCS       int   // in force: max_threads, at most the CPUs
 	PlaintextAllowed bool
 	// SimPlatformKey is the simulated platform's attestation public key,
 	// which verifiers name to accept its evidence; nil on hardware.
 	SimPlatformKey []byte
 }
 
-// field is one name/value of the enclave's description; INFO prefixes the
-// names with "enclave_".
+// enclaveField is one name/value of the enclave's description; INFO
+// prefixes the names with "enclave_".
 type enclaveField struct {
 	name string
 	str  string
@@ -83,6 +84,7 @@ func (e *Enclave) fields() []enclaveField {
 		num("memory_limit", e.MemoryLimit),
 		str("memory_limit_human", bytesToHuman(e.MemoryLimit)),
 		num("max_threads", int64(e.MaxThreads)),
+		num("gomaxprocs", int64(e.GOMAXPROCS)),
 		num("plaintext_allowed", b(e.PlaintextAllowed)),
 	}
 	if e.SimPlatformKey != nil {

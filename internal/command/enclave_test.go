@@ -67,7 +67,7 @@ func TestEnclaveCommand(t *testing.T) {
 	// ENCLAVE INFO: a flat array in RESP2, a map in RESP3, integers for
 	// numbers.
 	info := e.do("ENCLAVE INFO")
-	for _, frag := range []string{"*26\r\n", bulk("mode") + bulk("sim"), bulk("measurement") + bulk("01"+strings.Repeat("00", 31)),
+	for _, frag := range []string{"*28\r\n", bulk("mode") + bulk("sim"), bulk("measurement") + bulk("01"+strings.Repeat("00", 31)),
 		bulk("debug") + ":1\r\n", bulk("product_id") + ":3\r\n", bulk("security_version") + ":4\r\n",
 		bulk("sealing_policy") + bulk("signer"), bulk("memory_limit") + ":1073741824\r\n", bulk("memory_limit_human") + bulk("1.00G"),
 		bulk("sim_platform_key") + bulk(strings.Repeat("00", 32))} {
@@ -76,8 +76,8 @@ func TestEnclaveCommand(t *testing.T) {
 		}
 	}
 	e.cl.Proto = 3
-	if got := e.do("ENCLAVE INFO"); !strings.HasPrefix(got, "%13\r\n") {
-		t.Errorf("ENCLAVE INFO (RESP3) = %q, want a map of 13", got[:min(len(got), 20)])
+	if got := e.do("ENCLAVE INFO"); !strings.HasPrefix(got, "%14\r\n") {
+		t.Errorf("ENCLAVE INFO (RESP3) = %q, want a map of 14", got[:min(len(got), 20)])
 	}
 
 	e.x.State.Enclave.Platform = stubPlatform{fail: true}

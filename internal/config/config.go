@@ -37,6 +37,7 @@ type Config struct {
 	resetHooks   []func()
 	userRewriter func() []string
 	hostMay      func(name string) bool
+	dropped      func(names []string)
 	defNum       map[*option]int64 // numeric defaults replaced by SetDefault
 
 	// Directives that are not options, in file order. They are filled by
@@ -296,10 +297,12 @@ func (c *Config) SetUserRewriter(fn func() []string) {
 
 // SetHostFilter tells CONFIG REWRITE which options the host may set (see
 // ParseOptions.HostMay): the others are left out of the rewritten file,
-// since the next start would refuse a file that sets them.
-func (c *Config) SetHostFilter(hostMay func(name string) bool) {
+// since the next start would refuse a file that sets them. dropped, if not
+// nil, is called after a rewrite with the names of those left out whose
+// value is not the default: settings that will not survive a restart.
+func (c *Config) SetHostFilter(hostMay func(name string) bool, dropped func(names []string)) {
 	c.hookMu.Lock()
-	c.hostMay = hostMay
+	c.hostMay, c.dropped = hostMay, dropped
 	c.hookMu.Unlock()
 }
 

@@ -381,6 +381,9 @@ func (p *parser) protected(name string) string {
 	if p.opts.HostMay(check) {
 		return ""
 	}
+	if check == name && strings.Contains(name, ".") {
+		return "'" + name + "' looks like a module config: enclavekv loads no modules, and the enclave manifest cannot allow one"
+	}
 	return "'" + check + "' is protected by the enclave manifest: the host may not set it in a config file or on the command line (it is not in the manifest's host_options)"
 }
 

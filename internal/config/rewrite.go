@@ -43,12 +43,17 @@ func (c *Config) Rewrite() error {
 	}
 	vals := c.load()
 	c.hookMu.RLock()
-	users, hostMay := c.userRewriter, c.hostMay
+	users, hostMay, dropped := c.userRewriter, c.hostMay, c.dropped
 	st.defNum = c.defNum
 	c.hookMu.RUnlock()
+	var lost []string
 	for _, o := range registry {
 		if hostMay != nil && !hostMay(o.name) {
 			st.markProcessed(o.name)
+			def := defaultValue(o, vals[optDir.idx].s)
+			if format(o, &vals[o.idx]) != format(o, &def) {
+				lost = append(lost, o.name)
+			}
 			continue
 		}
 		st.rewriteOption(o, &vals[o.idx], vals)
@@ -72,6 +77,9 @@ func (c *Config) Rewrite() error {
 	st.removeOrphaned()
 	if err := overwriteFile(c.file, st.content()); err != nil {
 		return &ReplyError{"ERR Rewriting config file: " + strerror(err)}
+	}
+	if dropped != nil && len(lost) > 0 {
+		dropped(lost)
 	}
 	return nil
 }

@@ -131,7 +131,7 @@ func Verify(evidence []byte, o VerifyOptions) (Identity, error) {
 	// Anything the public debug key vouches for is a debug build, whatever
 	// its flag says.
 	if (id.Debug || id.Signer == DebugSigner()) && !o.AllowDebug {
-		return Identity{}, refuse("the enclave is a debug build (unsigned: debug signer); accept it only with the allow-debug option")
+		return Identity{}, refuse("the enclave is a debug build (debug flag or the public debug signer); accept it only with the allow-debug option")
 	}
 	return id, nil
 }

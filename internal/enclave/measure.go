@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"syscall"
 )
 
 // measurementDomain separates enclavekv's simulated measurement from every
@@ -45,7 +46,9 @@ func Measure(exe io.Reader, size int64, manifest []byte) ([32]byte, error) {
 // MeasureFile measures the executable at path with manifest, as
 // `enclavekv measure` does offline.
 func MeasureFile(path string, manifest []byte) ([32]byte, error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: opening a FIFO must fail the regular-file check below,
+	// not wait for a writer.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return [32]byte{}, err
 	}

@@ -88,7 +88,8 @@ func loadOrCreateSecret(path string) (secret [32]byte, created bool, err error) 
 // cannot replace our files).
 func readSecret(path string) ([32]byte, error) {
 	var s [32]byte
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	// O_NONBLOCK: a FIFO planted at the path must not hang the start.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		if errors.Is(err, syscall.ELOOP) {
 			return s, fmt.Errorf("simulated platform secret %s is a symbolic link; give the real path", path)
