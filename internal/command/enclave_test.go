@@ -27,7 +27,8 @@ func (p stubPlatform) Evidence(d [enclave.CallerDataSize]byte) ([]byte, error) {
 	}
 	return d[:], nil
 }
-func (stubPlatform) LocalReport([32]byte, [enclave.CallerDataSize]byte) ([]byte, error) {
+func (stubPlatform) TargetInfo() []byte { return nil }
+func (stubPlatform) LocalReport([]byte, [enclave.CallerDataSize]byte) ([]byte, error) {
 	return nil, errors.New("unused")
 }
 func (stubPlatform) VerifyLocalReport([]byte) (enclave.Identity, [enclave.CallerDataSize]byte, error) {

@@ -115,6 +115,10 @@ var (
 	ErrBadPolicy = errors.New("enclave: unknown sealing policy")
 	// ErrKeyInfo: sealing key info is malformed or from another platform.
 	ErrKeyInfo = errors.New("enclave: sealing key info is malformed or from another platform")
+	// ErrUnsupported: the platform has no such primitive.
+	ErrUnsupported = errors.New("enclave: not supported on this platform")
+	// ErrTargetInfo: target info is malformed or from another platform.
+	ErrTargetInfo = errors.New("enclave: target info is malformed or from another platform")
 	// ErrReportTarget: a local report was made for another enclave.
 	ErrReportTarget = errors.New("enclave: local report is addressed to another enclave")
 	// ErrReportInvalid: a local report is malformed or its MAC does not
@@ -141,10 +145,17 @@ type Platform interface {
 	// Evidence returns fresh attestation evidence of Identity binding
 	// callerData, for a remote verifier (see Verify).
 	Evidence(callerData [CallerDataSize]byte) ([]byte, error)
+	// TargetInfo is what another enclave on this platform needs to
+	// address a local report to this one (SGX's TARGETINFO; the
+	// simulation's is the measurement). It is not secret.
+	TargetInfo() []byte
 	// LocalReport returns a report of Identity binding data that only the
-	// enclave whose measurement is target, on this same platform, can
-	// verify.
-	LocalReport(target [32]byte, data [CallerDataSize]byte) ([]byte, error)
+	// enclave described by target (its TargetInfo), on this same
+	// platform, can verify. Reports carry no nonce: callers put freshness
+	// and their role in data. Platforms without local reports (TDX,
+	// SEV-SNP) return ErrUnsupported; callers fall back to remote
+	// attestation of each other.
+	LocalReport(target []byte, data [CallerDataSize]byte) ([]byte, error)
 	// VerifyLocalReport checks a report addressed to this enclave and
 	// returns the reporting enclave's identity and data. The caller then
 	// decides whether it trusts that identity (see RequireSameIdentity).

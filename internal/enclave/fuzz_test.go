@@ -176,7 +176,7 @@ func FuzzVerifyLocalReport(f *testing.F) {
 	genuine := map[string]result{}
 	for i, s := range []*enclave.Sim{w.signed, w.unsigned, w.peer} {
 		data := [enclave.CallerDataSize]byte{byte(i), 63: 0xee}
-		r, err := s.LocalReport(self, data)
+		r, err := s.LocalReport(self[:], data)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -184,7 +184,7 @@ func FuzzVerifyLocalReport(f *testing.F) {
 		f.Add(r)
 	}
 	// Genuine, but addressed to another enclave.
-	r, err := w.signed.LocalReport(w.peer.Identity().Measurement, [enclave.CallerDataSize]byte{})
+	r, err := w.signed.LocalReport(w.peer.TargetInfo(), [enclave.CallerDataSize]byte{})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func helperMain(in io.Reader, out io.Writer) error {
 		if err := decodeHexInto(data[:], os.Getenv(helperDataEnv)); err != nil {
 			return err
 		}
-		r, err := s.LocalReport(target, data)
+		r, err := s.LocalReport(target[:], data)
 		if err != nil {
 			return err
 		}
@@ -261,7 +261,7 @@ func TestLocalReportInProcess(t *testing.T) {
 	foreign := openSim(t, enclave.SimConfig{Executable: exe, Manifest: []byte("a"), SecretPath: platformSecret(t)})
 	data := [enclave.CallerDataSize]byte{1, 63: 2}
 
-	r, err := peer.LocalReport(self.Identity().Measurement, data)
+	r, err := peer.LocalReport(self.TargetInfo(), data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestLocalReportInProcess(t *testing.T) {
 		t.Fatal("a different build passed RequireSameIdentity")
 	}
 
-	fromForeign, err := foreign.LocalReport(self.Identity().Measurement, data)
+	fromForeign, err := foreign.LocalReport(self.TargetInfo(), data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,5 +299,19 @@ func TestLocalReportInProcess(t *testing.T) {
 				t.Fatalf("a refused report leaked identity %+v / data %x", id, d)
 			}
 		})
+	}
+}
+
+// Target info is the simulation's measurement; anything else is refused
+// rather than silently addressed to nobody.
+func TestLocalReportTargetInfo(t *testing.T) {
+	s := openSim(t, enclave.SimConfig{Executable: newExe(t), SecretPath: platformSecret(t)})
+	if m := s.Identity().Measurement; !bytes.Equal(s.TargetInfo(), m[:]) {
+		t.Fatalf("TargetInfo = %x, want the measurement %x", s.TargetInfo(), m)
+	}
+	for _, bad := range [][]byte{nil, make([]byte, 31), make([]byte, 33)} {
+		if _, err := s.LocalReport(bad, [enclave.CallerDataSize]byte{}); !errors.Is(err, enclave.ErrTargetInfo) {
+			t.Errorf("target info of %d bytes: %v, want ErrTargetInfo", len(bad), err)
+		}
 	}
 }

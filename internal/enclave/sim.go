@@ -278,8 +278,17 @@ func (s *Sim) reportKey(target [32]byte) ([]byte, error) {
 	return derive(s.secret, append([]byte(labelReport), target[:]...))
 }
 
+// TargetInfo implements Platform: the simulation addresses reports by
+// measurement.
+func (s *Sim) TargetInfo() []byte { return append([]byte(nil), s.id.Measurement[:]...) }
+
 // LocalReport implements Platform.
-func (s *Sim) LocalReport(target [32]byte, data [CallerDataSize]byte) ([]byte, error) {
+func (s *Sim) LocalReport(targetInfo []byte, data [CallerDataSize]byte) ([]byte, error) {
+	var target [32]byte
+	if len(targetInfo) != len(target) {
+		return nil, ErrTargetInfo
+	}
+	copy(target[:], targetInfo)
 	key, err := s.reportKey(target)
 	if err != nil {
 		return nil, err
