@@ -18,13 +18,13 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/enclavekv/enclavekv/internal/e2etest"
 	"github.com/enclavekv/enclavekv/internal/enclave"
 )
 
@@ -50,37 +50,18 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return e2etest.FreePort(t) }
 
 // proc is a running server process.
 type proc struct {
 	cmd  *exec.Cmd
 	port int
-	mu   sync.Mutex
-	out  bytes.Buffer
+	out  e2etest.Output
 	done chan struct{}
 	err  error
 }
 
-func (p *proc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.Write(b)
-}
-
-func (p *proc) output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
-}
+func (p *proc) output() string { return p.out.String() }
 
 func (p *proc) addr() string { return "127.0.0.1:" + strconv.Itoa(p.port) }
 
@@ -100,8 +81,8 @@ func start(t *testing.T, args ...string) *proc {
 		args = append(args, "--port", strconv.Itoa(p.port), "--bind", "127.0.0.1")
 	}
 	p.cmd = exec.Command(binPath, args...)
-	p.cmd.Stdout = p
-	p.cmd.Stderr = p
+	p.cmd.Stdout = &p.out
+	p.cmd.Stderr = &p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -494,7 +475,7 @@ func TestSignalShutdown(t *testing.T) {
 	p := &proc{done: make(chan struct{})}
 	p.port = freePort(t)
 	p.cmd = exec.Command(binPath, "--port", strconv.Itoa(p.port), "--bind", "127.0.0.1", "--pidfile", pidfile, "--logfile", logfile)
-	p.cmd.Stdout, p.cmd.Stderr = p, p
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

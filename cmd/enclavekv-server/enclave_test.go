@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/enclavekv/enclavekv/internal/e2etest"
 	"github.com/enclavekv/enclavekv/internal/manifest"
 )
 
@@ -45,29 +45,8 @@ func TestSplitEnclaveArgs(t *testing.T) {
 	}
 }
 
-// writeManifest writes the built-in manifest with some fields changed.
 func writeManifest(t *testing.T, change map[string]any) string {
-	t.Helper()
-	var doc map[string]any
-	if err := json.Unmarshal(manifest.DefaultBytes(), &doc); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range change {
-		if v == nil {
-			delete(doc, k)
-		} else {
-			doc[k] = v
-		}
-	}
-	data, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "manifest.json")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return e2etest.WriteManifest(t, change)
 }
 
 func withHostOption(t *testing.T, extra ...string) []string {

@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -18,12 +17,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/enclavekv/enclavekv/internal/e2etest"
 	"github.com/enclavekv/enclavekv/internal/enclave"
 	"github.com/enclavekv/enclavekv/internal/manifest"
 )
@@ -82,38 +81,19 @@ func mustTool(t *testing.T, args ...string) string {
 // server is a running enclavekv-server.
 type server struct {
 	port int
-	mu   sync.Mutex
-	out  bytes.Buffer
+	out  e2etest.Output
 	done chan struct{}
 }
 
-func (s *server) Write(b []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.out.Write(b)
-}
+func (s *server) output() string { return s.out.String() }
 
-func (s *server) output() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.out.String()
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return e2etest.FreePort(t) }
 
 func startServer(t *testing.T, bin string, args ...string) *server {
 	t.Helper()
 	s := &server{port: freePort(t), done: make(chan struct{})}
 	cmd := exec.Command(bin, append(args, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "")...)
-	cmd.Stdout, cmd.Stderr = s, s
+	cmd.Stdout, cmd.Stderr = &s.out, &s.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -157,20 +137,7 @@ func (s *server) enclaveInfo(t *testing.T) map[string]string {
 }
 
 func writeManifest(t *testing.T, change map[string]any) string {
-	t.Helper()
-	var doc map[string]any
-	if err := json.Unmarshal(manifest.DefaultBytes(), &doc); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range change {
-		doc[k] = v
-	}
-	data, _ := json.Marshal(doc)
-	path := filepath.Join(t.TempDir(), "manifest.json")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return e2etest.WriteManifest(t, change)
 }
 
 // The measurement the server reports is the one `enclavekv measure`

@@ -152,6 +152,31 @@ func loadManifest(path string) (*manifest.Manifest, error) {
 	return manifest.Load(path)
 }
 
+// measured is a server binary measured with a manifest.
+type measured struct {
+	bin      string
+	manifest *manifest.Manifest
+	sum      [32]byte
+}
+
+// measureTarget measures the BINARY of pos (see serverBinary) with the
+// manifest at manifestPath ("" for the built-in one).
+func measureTarget(pos []string, manifestPath string) (measured, error) {
+	bin, err := serverBinary(pos)
+	if err != nil {
+		return measured{}, err
+	}
+	m, err := loadManifest(manifestPath)
+	if err != nil {
+		return measured{}, err
+	}
+	sum, err := enclave.MeasureFile(bin, m.Raw)
+	if err != nil {
+		return measured{}, err
+	}
+	return measured{bin: bin, manifest: m, sum: sum}, nil
+}
+
 func measureCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("measure", flag.ContinueOnError)
 	mf := fs.String("manifest", "", "manifest file (default: built-in)")
@@ -159,22 +184,14 @@ func measureCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	bin, err := serverBinary(pos)
-	if err != nil {
-		return err
-	}
-	m, err := loadManifest(*mf)
-	if err != nil {
-		return err
-	}
-	sum, err := enclave.MeasureFile(bin, m.Raw)
+	t, err := measureTarget(pos, *mf)
 	if err != nil {
 		return err
 	}
 	// Which file was measured goes to stderr, so that stdout stays the
 	// bare measurement for scripts.
-	fmt.Fprintf(stderr, "measured %s with %s\n", bin, manifestName(*mf))
-	fmt.Fprintln(stdout, hex.EncodeToString(sum[:]))
+	fmt.Fprintf(stderr, "measured %s with %s\n", t.bin, manifestName(*mf))
+	fmt.Fprintln(stdout, hex.EncodeToString(t.sum[:]))
 	return nil
 }
 
@@ -197,31 +214,24 @@ func signCmd(args []string, stdout, _ io.Writer) error {
 	if *keyPath == "" {
 		return usageErr("--key is required")
 	}
-	bin, err := serverBinary(pos)
-	if err != nil {
-		return err
-	}
 	key, err := enclave.ReadSigningKey(*keyPath)
 	if err != nil {
 		return err
 	}
-	m, err := loadManifest(*mf)
-	if err != nil {
-		return err
-	}
-	sum, err := enclave.MeasureFile(bin, m.Raw)
+	t, err := measureTarget(pos, *mf)
 	if err != nil {
 		return err
 	}
 	if *out == "" {
-		*out = bin + ".sig"
+		*out = t.bin + ".sig"
 	}
-	if err := os.WriteFile(*out, enclave.Sign(key, sum, m.ProductID, m.SecurityVersion), 0o644); err != nil {
+	m := t.manifest
+	if err := os.WriteFile(*out, enclave.Sign(key, t.sum, m.ProductID, m.SecurityVersion), 0o644); err != nil {
 		return err
 	}
 	signer := enclave.SignerOf(key.Public().(ed25519.PublicKey))
-	fmt.Fprintf(stdout, "signature:        %s\nmeasurement:      %x\nsigner:           %x\nproduct_id:       %d\nsecurity_version: %d\n",
-		*out, sum, signer, m.ProductID, m.SecurityVersion)
+	fmt.Fprintf(stdout, "signature:        %s\nbinary:           %s\nmeasurement:      %x\nsigner:           %x\nproduct_id:       %d\nsecurity_version: %d\n",
+		*out, t.bin, t.sum, signer, m.ProductID, m.SecurityVersion)
 	return nil
 }
 
