@@ -124,6 +124,37 @@ func enclaveInfoCmd(c *Ctx) {
 	}
 }
 
+// Evidence for clients that have not authenticated is rate-limited: each
+// costs a signature (a hardware quote, later) on the event loop, and
+// before AUTH nothing else a client can ask for is that expensive. The
+// budget is a token bucket shared by all unauthenticated clients;
+// authenticated ones are not limited (they can run costlier commands).
+const (
+	evidenceBurst     = 200  // requests
+	evidencePerSecond = 1000 // refill rate
+)
+
+// evidenceBucket is the unauthenticated clients' budget; guarded by the
+// command lock like the rest of State.
+type evidenceBucket struct {
+	tokens float64
+	last   int64 // Unix ms of the last refill
+}
+
+func (b *evidenceBucket) take(now int64) bool {
+	if b.last == 0 {
+		b.tokens = evidenceBurst
+	} else if now > b.last {
+		b.tokens = min(evidenceBurst, b.tokens+float64(now-b.last)*evidencePerSecond/1000)
+	}
+	b.last = max(b.last, now)
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
 func enclaveEvidenceCmd(c *Ctx) {
 	if c.St.Enclave == nil {
 		c.Error(ErrNoEnclave)
@@ -132,6 +163,10 @@ func enclaveEvidenceCmd(c *Ctx) {
 	nonce := c.Args[2]
 	if len(nonce) < EnclaveMinNonce || len(nonce) > EnclaveMaxNonce {
 		c.Error(ErrEnclaveNonce)
+		return
+	}
+	if !c.Client.Authed && !c.St.evidence.take(c.Now) {
+		c.Error(ErrEvidenceBusy)
 		return
 	}
 	ev, err := c.St.Enclave.Platform.Evidence(enclave.NonceCallerData(nonce))

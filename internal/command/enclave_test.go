@@ -97,3 +97,40 @@ func TestEnclaveNeedsNoAuth(t *testing.T) {
 		}
 	}
 }
+
+// Before AUTH, evidence is rate-limited across clients: a burst, then the
+// refill rate; after AUTH it is not.
+func TestEvidenceRateLimitBeforeAuth(t *testing.T) {
+	e := newStrEnv(t)
+	e.x.State.Enclave = &Enclave{Platform: stubPlatform{}}
+	e.cl.Authed = false
+	line := "ENCLAVE EVIDENCE 0123456789abcdef"
+	for i := 0; i < evidenceBurst; i++ {
+		if got := e.do(line); !strings.HasPrefix(got, "$64\r\n") {
+			t.Fatalf("request %d of the burst: %q", i+1, got)
+		}
+	}
+	if got := e.do(line); got != "-"+ErrEvidenceBusy+"\r\n" {
+		t.Fatalf("past the burst: %q", got)
+	}
+	e.now += 10 // 10 ms refill 10 tokens
+	for i := 0; i < 10; i++ {
+		if got := e.do(line); !strings.HasPrefix(got, "$64\r\n") {
+			t.Fatalf("after the refill, request %d: %q", i+1, got)
+		}
+	}
+	if got := e.do(line); got != "-"+ErrEvidenceBusy+"\r\n" {
+		t.Fatalf("refill exhausted: %q", got)
+	}
+	// An authenticated client is not limited, and a clock going backwards
+	// does not mint tokens.
+	e.cl.Authed = true
+	if got := e.do(line); !strings.HasPrefix(got, "$64\r\n") {
+		t.Fatalf("authenticated: %q", got)
+	}
+	e.cl.Authed = false
+	e.now -= 5000
+	if got := e.do(line); got != "-"+ErrEvidenceBusy+"\r\n" {
+		t.Fatalf("clock went back: %q", got)
+	}
+}

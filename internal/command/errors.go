@@ -87,4 +87,5 @@ const (
 	ErrNoEnclave    = "ERR this server is not running in an enclave runtime"
 	ErrEnclaveNonce = "ERR the nonce must be between 16 and 1024 bytes"
 	ErrEvidenceFail = "ERR the enclave platform could not produce evidence: %s"
+	ErrEvidenceBusy = "BUSY too many ENCLAVE EVIDENCE requests from unauthenticated clients; retry shortly, or AUTH first"
 )

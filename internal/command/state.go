@@ -35,6 +35,8 @@ type State struct {
 	// Enclave is the runtime the server runs in (nil in unit tests that
 	// do not need one).
 	Enclave *Enclave
+	// evidence limits ENCLAVE EVIDENCE before AUTH.
+	evidence evidenceBucket
 
 	// ReplID is the replication ID INFO replication reports.
 	ReplID string
