@@ -68,6 +68,9 @@ type runtimeEnclave struct {
 	maxThreads int // GOMAXPROCS applied
 	// droppedGODEBUG is the host's GODEBUG, cleared at start.
 	droppedGODEBUG string
+	// unusedHardware is enclave hardware that was detected but has no
+	// backend in this build yet ("sgx", "cvm").
+	unusedHardware string
 }
 
 // startEnclave loads the manifest, starts the platform and applies the
@@ -83,9 +86,10 @@ func startEnclave(ea enclaveArgs) (*runtimeEnclave, error) {
 			return nil, err
 		}
 	}
-	// Only the simulation backend exists so far; hardware backends will be
-	// detected here.
+	// Only the simulation backend exists so far. Hardware that is there
+	// but unused is said aloud at start (see logLines).
 	platform := enclave.PlatformSim
+	hw := enclave.DetectHardware("/")
 	if !m.AllowsPlatform(platform) {
 		return nil, fmt.Errorf("the enclave manifest does not allow the %q platform (allowed_platforms: %v)", platform, m.AllowedPlatforms)
 	}
@@ -106,7 +110,7 @@ func startEnclave(ea enclaveArgs) (*runtimeEnclave, error) {
 	debug.SetMemoryLimit(m.HeapSize)
 	// GODEBUG can turn on what the code turned off (insecure TLS
 	// settings, for one); the runtime re-reads it when it is set.
-	e := &runtimeEnclave{manifest: m, sim: sim, platform: sim, maxThreads: threads}
+	e := &runtimeEnclave{manifest: m, sim: sim, platform: sim, maxThreads: threads, unusedHardware: hw}
 	if v, ok := os.LookupEnv("GODEBUG"); ok {
 		e.droppedGODEBUG = v
 		os.Unsetenv("GODEBUG")
@@ -194,6 +198,9 @@ func (e *runtimeEnclave) commandView() *command.Enclave {
 func (e *runtimeEnclave) logLines(warn, notice func(string)) {
 	id := e.platform.Identity()
 	m := e.manifest
+	if e.unusedHardware != "" {
+		warn("Enclave hardware (" + e.unusedHardware + ") detected, but this build has no backend for it yet: running in simulation, which does not use it.")
+	}
 	if e.sim != nil {
 		warn("WARNING: running in SIMULATION mode: no hardware protection. The host can read and change this process's memory, its keys and its data. Use simulation for development and tests only.")
 		if e.sim.SecretCreated {
