@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/enclavekv/enclavekv/internal/enclave"
@@ -117,6 +118,32 @@ func TestVerifyRefuses(t *testing.T) {
 	otherPlatformEv := evidence(t, a.otherPlatform, nonce)
 	uid := a.unsigned.Identity()
 
+	// Each refusal must be for its own reason, not caught early by another
+	// check: the substring of the error that says why.
+	reasons := map[string]string{
+		"replay: another nonce's caller data":                    "stale or replayed",
+		"zero caller data expected":                              "stale or replayed",
+		"min svn without a signer":                               "needs an expected signer",
+		"signer without a product id":                            "needs an expected product id",
+		"unexpected measurement":                                 "measurement " + a.signed.Identity().MeasurementHex() + ", expected",
+		"unexpected measurement, signer not pinned":              "measurement " + a.signed.Identity().MeasurementHex() + ", expected",
+		"unexpected signer":                                      "signer " + a.signed.Identity().SignerHex() + ", expected",
+		"unexpected signer, measurement not pinned":              "signer " + a.signed.Identity().SignerHex() + ", expected",
+		"svn below minimum":                                      "is below the minimum",
+		"svn far below minimum":                                  "is below the minimum 65535",
+		"wrong product id":                                       "product id",
+		"simulated not allowed":                                  "SIMULATED",
+		"simulated allowed, no keys":                             "platform's public key named",
+		"simulated allowed, empty key":                           "not one of the named keys",
+		"another platform's key":                                 "not one of the named keys",
+		"evidence from another platform":                         "not one of the named keys",
+		"debug enclave without AllowDebug":                       "debug build",
+		"debug enclave, debug signer pinned, without AllowDebug": "debug build",
+		"no measurement and no signer":                           "no expected measurement or signer",
+		"no measurement and no signer, everything else allowed":  "no expected measurement or signer",
+		"empty evidence":                                         "bad magic",
+		"unknown platform code":                                  "unknown platform code 2",
+	}
 	for _, tc := range []struct {
 		name string
 		ev   []byte
@@ -132,7 +159,7 @@ func TestVerifyRefuses(t *testing.T) {
 		{"signer without a product id", signedEv, func(o *enclave.VerifyOptions) { o.Measurement, o.ProductID = nil, nil }},
 		{"unexpected measurement", signedEv, func(o *enclave.VerifyOptions) { o.Measurement = ptr(uid.Measurement) }},
 		{"unexpected measurement, signer not pinned", signedEv, func(o *enclave.VerifyOptions) {
-			o.Measurement, o.Signer = ptr(uid.Measurement), nil
+			o.Measurement, o.Signer, o.MinSVN, o.ProductID = ptr(uid.Measurement), nil, 0, nil
 		}},
 		{"unexpected signer", signedEv, func(o *enclave.VerifyOptions) {
 			o.Signer = ptr(enclave.SignerOf(newSigningKey(t).Public().(ed25519.PublicKey)))
@@ -175,6 +202,13 @@ func TestVerifyRefuses(t *testing.T) {
 			}
 			if got != (enclave.Identity{}) {
 				t.Fatalf("a refusal returned identity %+v", got)
+			}
+			why, ok := reasons[tc.name]
+			if !ok {
+				t.Fatalf("no expected reason for %q", tc.name)
+			}
+			if !strings.Contains(err.Error(), why) {
+				t.Fatalf("refused for another reason: %v (want %q)", err, why)
 			}
 		})
 	}
