@@ -28,6 +28,8 @@ var metaCommands = strings.Fields(`
 	get set setnx setex psetex getset getdel getex mget mset msetnx append
 	strlen incr decr incrby decrby incrbyfloat getrange substr setrange lcs
 	info config command time shutdown monitor slowlog memory latency debug
+	hset hmset hsetnx hget hmget hdel hlen hstrlen hexists hkeys hvals hgetall
+	hincrby hincrbyfloat hrandfield hscan
 `)
 
 // TestGenerateCommandMeta asks the reference redis-server for COMMAND INFO

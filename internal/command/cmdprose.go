@@ -33,6 +33,24 @@ var cmdProse = map[string]prose{
 	"client|reply":        {Summary: "Chooses whether the server replies to this connection's commands.", Complexity: "O(1)"},
 	"client|kill":         {Summary: "Closes one or more client connections.", Complexity: "O(N) where N is the number of connections", History: []string{"Filters can be given as option/value pairs.", "The ID filter appeared.", "TYPE accepts master.", "TYPE takes replica; slave remains accepted.", "The LADDR filter appeared."}},
 
+	// hashes
+	"hset":         {Summary: "Sets fields of a hash, creating it if needed; replies how many fields are new.", Complexity: "O(1) per field", History: []string{"Several field/value pairs can be given."}},
+	"hmset":        {Summary: "Sets fields of a hash; replies OK.", Complexity: "O(N) where N is the number of fields", ReplacedBy: "`HSET` with several field-value pairs"},
+	"hsetnx":       {Summary: "Sets a field of a hash only if it does not exist yet.", Complexity: "O(1)"},
+	"hget":         {Summary: "Returns the value of a field of a hash.", Complexity: "O(1)"},
+	"hmget":        {Summary: "Returns the values of several fields of a hash.", Complexity: "O(N) where N is the number of fields asked for"},
+	"hdel":         {Summary: "Removes fields from a hash; the key goes with its last field.", Complexity: "O(N) where N is the number of fields removed", History: []string{"Several fields can be given."}},
+	"hlen":         {Summary: "Returns the number of fields of a hash.", Complexity: "O(1)"},
+	"hstrlen":      {Summary: "Returns the length of the value of a field of a hash.", Complexity: "O(1)"},
+	"hexists":      {Summary: "Tells whether a field exists in a hash.", Complexity: "O(1)"},
+	"hkeys":        {Summary: "Returns every field name of a hash.", Complexity: "O(N) where N is the size of the hash"},
+	"hvals":        {Summary: "Returns every value of a hash.", Complexity: "O(N) where N is the size of the hash"},
+	"hgetall":      {Summary: "Returns every field and value of a hash.", Complexity: "O(N) where N is the size of the hash"},
+	"hincrby":      {Summary: "Adds an integer to the integer value of a field of a hash.", Complexity: "O(1)"},
+	"hincrbyfloat": {Summary: "Adds a floating point number to the value of a field of a hash.", Complexity: "O(1)"},
+	"hrandfield":   {Summary: "Returns random fields of a hash, optionally with their values.", Complexity: "O(N) where N is the number of fields returned"},
+	"hscan":        {Summary: "Iterates over the fields and values of a hash with a cursor.", Complexity: "O(1) per call; O(N) for a complete iteration"},
+
 	// keys (generic)
 	"del":             {Summary: "Removes keys.", Complexity: "O(N) where N is the number of keys; removing a collection is linear in its size"},
 	"unlink":          {Summary: "Removes keys, reclaiming their memory in the background.", Complexity: "O(1) per key; the reclaiming itself is O(size of each value)"},

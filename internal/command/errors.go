@@ -82,6 +82,15 @@ const (
 	LatencyAdviceGeneric    = "- Check your Slow Log and the system's load: the spikes come from outside the command path.\n"
 )
 
+// Hash family (hash.go).
+const (
+	ErrHashNotInteger  = "ERR hash value is not an integer"
+	ErrHashNotFloat    = "ERR hash value is not a float"
+	ErrLongRange       = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	ErrValueOutOfRange = "ERR value is out of range"
+	ErrValueNaNInf     = "ERR value is NaN or Infinity"
+)
+
 // Enclave family (enclave.go): enclavekv's own command, so its own texts.
 const (
 	ErrNoEnclave    = "ERR this server is not running in an enclave runtime"

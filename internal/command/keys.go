@@ -150,32 +150,11 @@ func scanCmd(c *Ctx) {
 		c.Error(ErrInvalidCursor)
 		return
 	}
-	count := int64(10)
-	var pattern, typ []byte
-	usePattern := false
-	for i := 2; i < len(c.Args); i += 2 {
-		opt, more := c.Args[i], len(c.Args)-i >= 2
-		switch {
-		case eqFold(opt, "count") && more:
-			n, ok := c.intArg(c.Args[i+1])
-			if !ok {
-				return
-			}
-			if n < 1 {
-				c.SyntaxError()
-				return
-			}
-			count = n
-		case eqFold(opt, "match") && more:
-			pattern = c.Args[i+1]
-			usePattern = !matchAll(pattern)
-		case eqFold(opt, "type") && more:
-			typ = c.Args[i+1]
-		default:
-			c.SyntaxError()
-			return
-		}
+	opts, ok := c.scanOptions(2, true)
+	if !ok {
+		return
 	}
+	count, usePattern, typ := opts.count, opts.usePattern, opts.typ
 
 	// Collect whole buckets until count keys (before filtering) or the end,
 	// visiting at most 10*count further buckets, as Redis does.
@@ -197,7 +176,7 @@ func scanCmd(c *Ctx) {
 	// reclaim the key; then its type is "none"), then expiry.
 	keys := found[:0]
 	typeWant := []byte(cstr(typ))
-	pat := string(pattern)
+	pat := opts.pattern
 	for _, e := range found {
 		if usePattern && !glob.MatchString(pat, e.Key, false) {
 			continue
@@ -220,6 +199,45 @@ func scanCmd(c *Ctx) {
 	for _, e := range keys {
 		c.W.BulkString(e.Key)
 	}
+}
+
+// scanOpts are SCAN's options (and HSCAN's, SSCAN's, ZSCAN's, which have
+// no TYPE).
+type scanOpts struct {
+	count      int64
+	pattern    string
+	usePattern bool // a MATCH other than "*"
+	typ        []byte
+}
+
+// scanOptions parses the options from argument start on, writing Redis's
+// error when they are wrong.
+func (c *Ctx) scanOptions(start int, allowType bool) (scanOpts, bool) {
+	o := scanOpts{count: 10}
+	for i := start; i < len(c.Args); i += 2 {
+		opt, more := c.Args[i], len(c.Args)-i >= 2
+		switch {
+		case eqFold(opt, "count") && more:
+			n, ok := c.intArg(c.Args[i+1])
+			if !ok {
+				return o, false
+			}
+			if n < 1 {
+				c.SyntaxError()
+				return o, false
+			}
+			o.count = n
+		case eqFold(opt, "match") && more:
+			o.pattern = string(c.Args[i+1])
+			o.usePattern = !matchAll(c.Args[i+1])
+		case allowType && eqFold(opt, "type") && more:
+			o.typ = c.Args[i+1]
+		default:
+			c.SyntaxError()
+			return o, false
+		}
+	}
+	return o, true
 }
 
 func randomkeyCmd(c *Ctx) {
