@@ -88,3 +88,60 @@ func TestDiffLargeHash(t *testing.T) {
 	}
 	diffDo(t, p, "DEL", "big")
 }
+
+// Large sets: hashtables whose order is each server's own.
+func TestDiffLargeSet(t *testing.T) {
+	diffFlushAll(t)
+	p := newConnPair(t)
+	a, b := []string{"SADD", "a"}, []string{"SADD", "b"}
+	for i := 0; i < 1000; i++ {
+		a = append(a, fmt.Sprintf("m%d", i))
+		if i%3 == 0 {
+			b = append(b, fmt.Sprintf("m%d", i))
+		}
+	}
+	diffDo(t, p, a...)
+	diffDo(t, p, b...)
+	diffDo(t, p, "OBJECT", "ENCODING", "a")
+	diffDo(t, p, "SCARD", "a")
+	for _, cmd := range [][]string{
+		{"SMEMBERS", "a"}, {"SINTER", "a", "b"}, {"SUNION", "a", "b"}, {"SDIFF", "a", "b"},
+		{"SRANDMEMBER", "a", "2000"},
+	} {
+		diffDoMode(t, p, "~sorted", cmd...)
+	}
+	diffDo(t, p, "SINTERCARD", "2", "a", "b")
+	diffDo(t, p, "SINTERCARD", "2", "a", "b", "LIMIT", "100")
+	diffDo(t, p, "SDIFFSTORE", "d", "a", "b")
+	diffDo(t, p, "SINTERSTORE", "d", "a", "b")
+	for _, c := range []*respConn{p.ref, p.sut} {
+		seen, calls := scanAll(t, c, "SSCAN", "a", 1, "COUNT", "50")
+		if len(seen) != 1000 || calls < 2 {
+			t.Errorf("SSCAN COUNT 50 on %s: %d members in %d calls", c.name, len(seen), calls)
+		}
+	}
+	// Distinct random members, and SPOP removes what it returns.
+	r := p.sut.do("SRANDMEMBER", "a", "300")
+	if got := distinctData(r.replies[0]); got != 300 {
+		t.Errorf("SRANDMEMBER a 300: %d distinct", got)
+	}
+	for _, c := range []*respConn{p.ref, p.sut} {
+		r := c.do("SPOP", "a", "400")
+		if got := distinctData(r.replies[0]); got != 400 {
+			t.Errorf("SPOP a 400 on %s: %d distinct", c.name, got)
+		}
+	}
+	diffDo(t, p, "SCARD", "a")
+	diffDo(t, p, "DEL", "a", "b", "d")
+}
+
+func distinctData(r *reply) int {
+	m := map[string]bool{}
+	for _, e := range r.elems {
+		m[string(e.data)] = true
+	}
+	if len(m) != len(r.elems) {
+		return -len(r.elems)
+	}
+	return len(m)
+}

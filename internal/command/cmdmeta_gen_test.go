@@ -30,6 +30,8 @@ var metaCommands = strings.Fields(`
 	info config command time shutdown monitor slowlog memory latency debug
 	hset hmset hsetnx hget hmget hdel hlen hstrlen hexists hkeys hvals hgetall
 	hincrby hincrbyfloat hrandfield hscan
+	sadd srem smove sismember smismember scard smembers spop srandmember sinter
+	sintercard sinterstore sunion sunionstore sdiff sdiffstore sscan
 `)
 
 // TestGenerateCommandMeta asks the reference redis-server for COMMAND INFO

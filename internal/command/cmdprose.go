@@ -51,6 +51,25 @@ var cmdProse = map[string]prose{
 	"hrandfield":   {Summary: "Returns random fields of a hash, optionally with their values.", Complexity: "O(N) where N is the number of fields returned"},
 	"hscan":        {Summary: "Iterates over the fields and values of a hash with a cursor.", Complexity: "O(1) per call; O(N) for a complete iteration"},
 
+	// sets
+	"sadd":        {Summary: "Adds members to a set, creating it if needed; replies how many are new.", Complexity: "O(1) per member", History: []string{"Several members can be given."}},
+	"srem":        {Summary: "Removes members from a set; the key goes with its last member.", Complexity: "O(N) where N is the number of members removed", History: []string{"Several members can be given."}},
+	"smove":       {Summary: "Moves a member from one set to another.", Complexity: "O(1)"},
+	"sismember":   {Summary: "Tells whether a member belongs to a set.", Complexity: "O(1)"},
+	"smismember":  {Summary: "Tells, for each of several members, whether it belongs to a set.", Complexity: "O(N) where N is the number of members asked about"},
+	"scard":       {Summary: "Returns the number of members of a set.", Complexity: "O(1)"},
+	"smembers":    {Summary: "Returns every member of a set.", Complexity: "O(N) where N is the size of the set"},
+	"spop":        {Summary: "Removes and returns random members of a set.", Complexity: "O(1) without count; O(N) with count N", History: []string{"A count can be given."}},
+	"srandmember": {Summary: "Returns random members of a set without removing them.", Complexity: "O(1) without count; O(N) with count N", History: []string{"A count can be given."}},
+	"sinter":      {Summary: "Returns the members common to every given set.", Complexity: "O(N*M) worst case, N the smallest set's size and M the number of sets"},
+	"sintercard":  {Summary: "Returns the size of the intersection of sets, optionally stopping at a limit.", Complexity: "O(N*M) worst case, N the smallest set's size and M the number of sets"},
+	"sinterstore": {Summary: "Stores the intersection of sets in a key; replies its size.", Complexity: "O(N*M) worst case, N the smallest set's size and M the number of sets"},
+	"sunion":      {Summary: "Returns the union of sets.", Complexity: "O(N) where N is the total number of members of the sets"},
+	"sunionstore": {Summary: "Stores the union of sets in a key; replies its size.", Complexity: "O(N) where N is the total number of members of the sets"},
+	"sdiff":       {Summary: "Returns the members of the first set that are in none of the others.", Complexity: "O(N) where N is the total number of members of the sets"},
+	"sdiffstore":  {Summary: "Stores the difference of sets in a key; replies its size.", Complexity: "O(N) where N is the total number of members of the sets"},
+	"sscan":       {Summary: "Iterates over the members of a set with a cursor.", Complexity: "O(1) per call; O(N) for a complete iteration"},
+
 	// keys (generic)
 	"del":             {Summary: "Removes keys.", Complexity: "O(N) where N is the number of keys; removing a collection is linear in its size"},
 	"unlink":          {Summary: "Removes keys, reclaiming their memory in the background.", Complexity: "O(1) per key; the reclaiming itself is O(size of each value)"},

@@ -91,6 +91,14 @@ const (
 	ErrValueNaNInf     = "ERR value is NaN or Infinity"
 )
 
+// Set family (set.go).
+const (
+	ErrMustBePositive  = "ERR value is out of range, must be positive"
+	ErrNumkeysPositive = "ERR numkeys should be greater than 0"
+	ErrNumkeysTooMany  = "ERR Number of keys can't be greater than number of args"
+	ErrLimitNegative   = "ERR LIMIT can't be negative"
+)
+
 // Enclave family (enclave.go): enclavekv's own command, so its own texts.
 const (
 	ErrNoEnclave    = "ERR this server is not running in an enclave runtime"
