@@ -145,3 +145,25 @@ func distinctData(r *reply) int {
 	}
 	return len(m)
 }
+
+// A long list: ranges, indexes and removals far from both ends.
+func TestDiffLongList(t *testing.T) {
+	diffFlushAll(t)
+	p := newConnPair(t)
+	args := []string{"RPUSH", "l"}
+	for i := 0; i < 3000; i++ {
+		args = append(args, fmt.Sprintf("e%d", i%100))
+	}
+	diffDo(t, p, args...)
+	for _, cmd := range [][]string{
+		{"LLEN", "l"}, {"LINDEX", "l", "1500"}, {"LINDEX", "l", "-1234"},
+		{"LRANGE", "l", "1000", "1010"}, {"LRANGE", "l", "-5", "-1"},
+		{"LPOS", "l", "e42", "RANK", "-3"}, {"LPOS", "l", "e42", "COUNT", "0", "MAXLEN", "1000"},
+		{"LREM", "l", "5", "e7"}, {"LREM", "l", "-5", "e8"}, {"LINSERT", "l", "AFTER", "e99", "new"},
+		{"LSET", "l", "2000", "set"}, {"LTRIM", "l", "100", "-100"}, {"LRANGE", "l", "0", "-1"},
+		{"LMPOP", "1", "l", "RIGHT", "COUNT", "50"}, {"LLEN", "l"}, {"OBJECT", "ENCODING", "l"},
+	} {
+		diffDo(t, p, cmd...)
+	}
+	diffDo(t, p, "DEL", "l")
+}

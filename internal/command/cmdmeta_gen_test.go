@@ -32,6 +32,8 @@ var metaCommands = strings.Fields(`
 	hincrby hincrbyfloat hrandfield hscan
 	sadd srem smove sismember smismember scard smembers spop srandmember sinter
 	sintercard sinterstore sunion sunionstore sdiff sdiffstore sscan
+	lpush rpush lpushx rpushx lpop rpop llen lindex lset lrange ltrim lrem linsert
+	lpos rpoplpush lmove lmpop
 `)
 
 // TestGenerateCommandMeta asks the reference redis-server for COMMAND INFO

@@ -70,6 +70,25 @@ var cmdProse = map[string]prose{
 	"sdiffstore":  {Summary: "Stores the difference of sets in a key; replies its size.", Complexity: "O(N) where N is the total number of members of the sets"},
 	"sscan":       {Summary: "Iterates over the members of a set with a cursor.", Complexity: "O(1) per call; O(N) for a complete iteration"},
 
+	// lists
+	"lpush":     {Summary: "Prepends elements to a list, creating it if needed; replies its length.", Complexity: "O(1) per element", History: []string{"Several elements can be given."}},
+	"rpush":     {Summary: "Appends elements to a list, creating it if needed; replies its length.", Complexity: "O(1) per element", History: []string{"Several elements can be given."}},
+	"lpushx":    {Summary: "Prepends elements to a list only if the list exists.", Complexity: "O(1) per element", History: []string{"Several elements can be given."}},
+	"rpushx":    {Summary: "Appends elements to a list only if the list exists.", Complexity: "O(1) per element", History: []string{"Several elements can be given."}},
+	"lpop":      {Summary: "Removes and returns the first elements of a list.", Complexity: "O(N) where N is the number of elements returned", History: []string{"A count can be given."}},
+	"rpop":      {Summary: "Removes and returns the last elements of a list.", Complexity: "O(N) where N is the number of elements returned", History: []string{"A count can be given."}},
+	"llen":      {Summary: "Returns the length of a list.", Complexity: "O(1)"},
+	"lindex":    {Summary: "Returns the element at an index of a list.", Complexity: "O(N) where N is the number of elements to traverse"},
+	"lset":      {Summary: "Replaces the element at an index of a list.", Complexity: "O(N) where N is the length of the list"},
+	"lrange":    {Summary: "Returns a range of elements of a list.", Complexity: "O(S+N) where S is the distance of start from the head and N the number of elements returned"},
+	"ltrim":     {Summary: "Keeps only a range of elements of a list.", Complexity: "O(N) where N is the number of elements removed"},
+	"lrem":      {Summary: "Removes occurrences of an element from a list.", Complexity: "O(N+M) where N is the length of the list and M the number removed"},
+	"linsert":   {Summary: "Inserts an element before or after another one in a list.", Complexity: "O(N) where N is the number of elements before the pivot"},
+	"lpos":      {Summary: "Returns the positions of matching elements of a list.", Complexity: "O(N) where N is the number of elements scanned"},
+	"rpoplpush": {Summary: "Moves the last element of a list to the head of another.", Complexity: "O(1)", ReplacedBy: "`LMOVE` with the `RIGHT` and `LEFT` arguments"},
+	"lmove":     {Summary: "Moves an element from one end of a list to an end of another.", Complexity: "O(1)"},
+	"lmpop":     {Summary: "Removes and returns elements from the first non-empty list among several.", Complexity: "O(N+M) where N is the number of keys and M the number of elements returned"},
+
 	// keys (generic)
 	"del":             {Summary: "Removes keys.", Complexity: "O(N) where N is the number of keys; removing a collection is linear in its size"},
 	"unlink":          {Summary: "Removes keys, reclaiming their memory in the background.", Complexity: "O(1) per key; the reclaiming itself is O(size of each value)"},

@@ -99,6 +99,15 @@ const (
 	ErrLimitNegative   = "ERR LIMIT can't be negative"
 )
 
+// List family (list.go).
+const (
+	ErrIndexRange       = "ERR index out of range"
+	ErrRankZero         = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+	ErrCountNegative    = "ERR COUNT can't be negative"
+	ErrMaxlenNegative   = "ERR MAXLEN can't be negative"
+	ErrCountGreaterZero = "ERR count should be greater than 0"
+)
+
 // Enclave family (enclave.go): enclavekv's own command, so its own texts.
 const (
 	ErrNoEnclave    = "ERR this server is not running in an enclave runtime"

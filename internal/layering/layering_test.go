@@ -38,6 +38,7 @@ func TestImportRules(t *testing.T) {
 		{"internal/types/dict", nil},
 		{"internal/types/hash", []string{"internal/keyspace", "internal/types/dict"}},
 		{"internal/types/set", []string{"internal/keyspace", "internal/types/dict"}},
+		{"internal/types/list", []string{"internal/keyspace"}},
 		{"internal/config", []string{"internal/glob"}},
 		{"internal/manifest", []string{"internal/config", "internal/enclave", "internal/glob"}},
 		// Commands sit on the keyspace and the protocol writer, never on the server.
