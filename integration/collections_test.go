@@ -167,3 +167,37 @@ func TestDiffLongList(t *testing.T) {
 	}
 	diffDo(t, p, "DEL", "l")
 }
+
+// A large sorted set (a skiplist): its order is defined, so whole replies
+// compare byte for byte; only ZSCAN's cursors and random picks differ.
+func TestDiffLargeZSet(t *testing.T) {
+	diffFlushAll(t)
+	p := newConnPair(t)
+	args := []string{"ZADD", "z"}
+	for i := 0; i < 700; i++ {
+		args = append(args, fmt.Sprint(i%37), fmt.Sprintf("m%03d", i))
+	}
+	diffDo(t, p, args...)
+	for _, cmd := range [][]string{
+		{"OBJECT", "ENCODING", "z"}, {"ZCARD", "z"}, {"ZRANK", "z", "m350"}, {"ZREVRANK", "z", "m350"},
+		{"ZRANGE", "z", "100", "120", "WITHSCORES"}, {"ZRANGE", "z", "-10", "-1", "REV"},
+		{"ZRANGEBYSCORE", "z", "(5", "7", "LIMIT", "3", "10"}, {"ZREVRANGEBYSCORE", "z", "30", "(20", "WITHSCORES", "LIMIT", "5", "5"},
+		{"ZCOUNT", "z", "10", "(20"}, {"ZADD", "lex", "0", "a", "0", "b", "0", "c"}, {"ZRANGEBYLEX", "lex", "(a", "+"},
+		{"ZINCRBY", "z", "100", "m001"}, {"ZRANGE", "z", "-3", "-1", "WITHSCORES"},
+		{"ZREMRANGEBYRANK", "z", "0", "49"}, {"ZREMRANGEBYSCORE", "z", "(30", "+inf"}, {"ZCARD", "z"},
+		{"ZUNIONSTORE", "u", "2", "z", "lex", "WEIGHTS", "2", "1"}, {"ZRANGE", "u", "0", "-1", "WITHSCORES"},
+		{"ZINTER", "2", "z", "u", "WITHSCORES", "AGGREGATE", "MAX"}, {"ZDIFF", "2", "u", "z"},
+		{"ZPOPMIN", "z", "5"}, {"ZPOPMAX", "z", "5"}, {"ZMPOP", "1", "z", "MAX", "COUNT", "3"},
+		{"ZRANDMEMBER", "z", "10000", "WITHSCORES"},
+	} {
+		diffDo(t, p, cmd...)
+	}
+	for _, c := range []*respConn{p.ref, p.sut} {
+		n := c.do("ZCARD", "z").replies[0].line
+		seen, calls := scanAll(t, c, "ZSCAN", "z", 2, "COUNT", "20")
+		if fmt.Sprint(len(seen)) != n || calls < 2 {
+			t.Errorf("ZSCAN on %s: %d members of %s in %d calls", c.name, len(seen), n, calls)
+		}
+	}
+	diffDo(t, p, "DEL", "z", "lex", "u")
+}

@@ -34,6 +34,10 @@ var metaCommands = strings.Fields(`
 	sintercard sinterstore sunion sunionstore sdiff sdiffstore sscan
 	lpush rpush lpushx rpushx lpop rpop llen lindex lset lrange ltrim lrem linsert
 	lpos rpoplpush lmove lmpop
+	zadd zincrby zrem zcard zscore zmscore zrank zrevrank zcount zlexcount zrange
+	zrangestore zrevrange zrangebyscore zrevrangebyscore zrangebylex zrevrangebylex
+	zremrangebyrank zremrangebyscore zremrangebylex zpopmin zpopmax zmpop zrandmember
+	zunion zinter zdiff zunionstore zinterstore zdiffstore zintercard zscan
 `)
 
 // TestGenerateCommandMeta asks the reference redis-server for COMMAND INFO

@@ -108,6 +108,19 @@ const (
 	ErrCountGreaterZero = "ERR count should be greater than 0"
 )
 
+// Sorted set family (zset.go).
+const (
+	ErrZaddXXNX            = "ERR XX and NX options at the same time are not compatible"
+	ErrZaddIncrPair        = "ERR INCR option supports a single increment-element pair"
+	ErrZaddNaN             = "ERR resulting score is not a number (NaN)"
+	ErrMinMaxFloat         = "ERR min or max is not a float"
+	ErrMinMaxLex           = "ERR min or max not valid string range item"
+	ErrZrangeLimit         = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	ErrZrangeWithscoresLex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	ErrZsetNumkeys         = "ERR at least 1 input key is needed for '%s' command"
+	ErrWeightFloat         = "ERR weight value is not a float"
+)
+
 // Enclave family (enclave.go): enclavekv's own command, so its own texts.
 const (
 	ErrNoEnclave    = "ERR this server is not running in an enclave runtime"

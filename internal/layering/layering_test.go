@@ -39,6 +39,7 @@ func TestImportRules(t *testing.T) {
 		{"internal/types/hash", []string{"internal/keyspace", "internal/types/dict"}},
 		{"internal/types/set", []string{"internal/keyspace", "internal/types/dict"}},
 		{"internal/types/list", []string{"internal/keyspace"}},
+		{"internal/types/zset", []string{"internal/keyspace", "internal/types/dict"}},
 		{"internal/config", []string{"internal/glob"}},
 		{"internal/manifest", []string{"internal/config", "internal/enclave", "internal/glob"}},
 		// Commands sit on the keyspace and the protocol writer, never on the server.
