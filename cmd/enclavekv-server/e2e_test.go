@@ -375,10 +375,22 @@ func TestConfigFileAndOverrides(t *testing.T) {
 		t.Fatalf("SELECT 4 with 4 databases: %q", got)
 	}
 	// maxclients 2: the third connection is refused with Redis's error.
-	c1, c2 := dialRaw(t, p), dialRaw(t, p)
-	for _, c := range []net.Conn{c1, c2} {
-		c.Write([]byte("PING\r\n"))
-		bufio.NewReader(c).ReadString('\n')
+	// The redis-cli connections above may not be reaped yet, so the first
+	// two are retried until they are served.
+	for i := 0; i < 2; i++ {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			c := dialRaw(t, p)
+			c.Write([]byte("PING\r\n"))
+			if line, _ := bufio.NewReader(c).ReadString('\n'); line == "+PONG\r\n" {
+				break
+			}
+			c.Close()
+			if time.Now().After(deadline) {
+				t.Fatalf("client %d never served", i+1)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 	c3 := dialRaw(t, p)
 	line, _ := bufio.NewReader(c3).ReadString('\n')
