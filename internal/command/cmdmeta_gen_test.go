@@ -38,6 +38,7 @@ var metaCommands = strings.Fields(`
 	zrangestore zrevrange zrangebyscore zrevrangebyscore zrangebylex zrevrangebylex
 	zremrangebyrank zremrangebyscore zremrangebylex zpopmin zpopmax zmpop zrandmember
 	zunion zinter zdiff zunionstore zinterstore zdiffstore zintercard zscan
+	sort sort_ro
 `)
 
 // TestGenerateCommandMeta asks the reference redis-server for COMMAND INFO

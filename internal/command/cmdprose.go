@@ -123,6 +123,9 @@ var cmdProse = map[string]prose{
 	"zintercard":       {Summary: "Returns the size of the intersection of sorted sets, optionally stopping at a limit.", Complexity: "O(N*K) worst case"},
 	"zscan":            {Summary: "Iterates over the members and scores of a sorted set with a cursor.", Complexity: "O(1) per call; O(N) for a complete iteration"},
 
+	"sort":    {Summary: "Sorts the elements of a list, set or sorted set, optionally by other keys, and returns or stores them.", Complexity: "O(N+M*log(M)) for N elements and M returned"},
+	"sort_ro": {Summary: "Sorts the elements of a list, set or sorted set without storing the result.", Complexity: "O(N+M*log(M)) for N elements and M returned"},
+
 	// keys (generic)
 	"del":             {Summary: "Removes keys.", Complexity: "O(N) where N is the number of keys; removing a collection is linear in its size"},
 	"unlink":          {Summary: "Removes keys, reclaiming their memory in the background.", Complexity: "O(1) per key; the reclaiming itself is O(size of each value)"},

@@ -121,6 +121,9 @@ const (
 	ErrWeightFloat         = "ERR weight value is not a float"
 )
 
+// SORT (sort.go).
+const ErrSortScore = "ERR One or more scores can't be converted into double"
+
 // Enclave family (enclave.go): enclavekv's own command, so its own texts.
 const (
 	ErrNoEnclave    = "ERR this server is not running in an enclave runtime"
