@@ -43,6 +43,10 @@ type Client struct {
 	// CloseAfterReply asks the server to close the connection once the
 	// pending replies are written (QUIT, protocol errors, CLIENT KILL of self).
 	CloseAfterReply bool
+	// Blocked is set while the client waits in a blocking command
+	// (BLPOP, BZPOPMIN, ...); the server keeps it in its queues.
+	Blocked *Blocked
+
 	// Killed is set from other clients (CLIENT KILL) and checked by the
 	// connection's goroutine.
 	Killed atomic.Bool

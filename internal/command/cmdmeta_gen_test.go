@@ -39,6 +39,7 @@ var metaCommands = strings.Fields(`
 	zremrangebyrank zremrangebyscore zremrangebylex zpopmin zpopmax zmpop zrandmember
 	zunion zinter zdiff zunionstore zinterstore zdiffstore zintercard zscan
 	sort sort_ro
+	blpop brpop brpoplpush blmove blmpop bzpopmin bzpopmax bzmpop
 `)
 
 // TestGenerateCommandMeta asks the reference redis-server for COMMAND INFO

@@ -126,6 +126,16 @@ var cmdProse = map[string]prose{
 	"sort":    {Summary: "Sorts the elements of a list, set or sorted set, optionally by other keys, and returns or stores them.", Complexity: "O(N+M*log(M)) for N elements and M returned"},
 	"sort_ro": {Summary: "Sorts the elements of a list, set or sorted set without storing the result.", Complexity: "O(N+M*log(M)) for N elements and M returned"},
 
+	// blocking
+	"blpop":      {Summary: "Pops the first element of the first non-empty list, waiting for one if all are empty.", Complexity: "O(N) where N is the number of keys"},
+	"brpop":      {Summary: "Pops the last element of the first non-empty list, waiting for one if all are empty.", Complexity: "O(N) where N is the number of keys"},
+	"brpoplpush": {Summary: "Moves the last element of a list to the head of another, waiting for one if the source is empty.", Complexity: "O(1)", ReplacedBy: "`BLMOVE` with the `RIGHT` and `LEFT` arguments"},
+	"blmove":     {Summary: "Moves an element from one list to another, waiting for one if the source is empty.", Complexity: "O(1)"},
+	"blmpop":     {Summary: "Pops elements from the first non-empty list among several, waiting if all are empty.", Complexity: "O(N+M) where N is the number of keys and M the number of elements returned"},
+	"bzpopmin":   {Summary: "Pops the lowest-scored member of the first non-empty sorted set, waiting if all are empty.", Complexity: "O(log(N)) with N the size of the set"},
+	"bzpopmax":   {Summary: "Pops the highest-scored member of the first non-empty sorted set, waiting if all are empty.", Complexity: "O(log(N)) with N the size of the set"},
+	"bzmpop":     {Summary: "Pops members from the first non-empty sorted set among several, waiting if all are empty.", Complexity: "O(K)+O(M*log(N)) for K keys and M members popped"},
+
 	// keys (generic)
 	"del":             {Summary: "Removes keys.", Complexity: "O(N) where N is the number of keys; removing a collection is linear in its size"},
 	"unlink":          {Summary: "Removes keys, reclaiming their memory in the background.", Complexity: "O(1) per key; the reclaiming itself is O(size of each value)"},

@@ -271,6 +271,9 @@ func clientFlags(cl *Client) string {
 	if cl.Monitor {
 		f = append(f, 'O')
 	}
+	if cl.Blocked != nil {
+		f = append(f, 'b')
+	}
 	if cl.Unix {
 		f = append(f, 'U')
 	}
@@ -441,7 +444,6 @@ func clientUnblockCmd(c *Ctx) {
 		c.Error(ErrNotInteger)
 		return
 	}
-	_ = id
 	if len(c.Args) == 4 && !eqFold(c.Args[3], "timeout") && !eqFold(c.Args[3], "error") {
 		c.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
 		return
@@ -450,8 +452,11 @@ func clientUnblockCmd(c *Ctx) {
 		c.SyntaxError()
 		return
 	}
-	// No command blocks yet (blocking lists come with issue 4), so no
-	// client can be unblocked.
+	withError := len(c.Args) == 4 && eqFold(c.Args[3], "error")
+	if c.Srv != nil && c.Srv.Unblock(id, withError) {
+		c.W.Int(1)
+		return
+	}
 	c.W.Int(0)
 }
 

@@ -124,6 +124,13 @@ const (
 // SORT (sort.go).
 const ErrSortScore = "ERR One or more scores can't be converted into double"
 
+// Blocking commands (blocking.go).
+const (
+	ErrTimeoutFloat = "ERR timeout is not a float or out of range"
+	ErrTimeoutRange = "ERR timeout is out of range"
+	ErrUnblocked    = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+)
+
 // Enclave family (enclave.go): enclavekv's own command, so its own texts.
 const (
 	ErrNoEnclave    = "ERR this server is not running in an enclave runtime"

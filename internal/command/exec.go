@@ -30,6 +30,9 @@ type Server interface {
 	Info() ServerInfo
 	// ResetStats zeroes the server's counters (CONFIG RESETSTAT).
 	ResetStats()
+	// Unblock ends the wait of the client with this id if it is blocked
+	// (CLIENT UNBLOCK): with a timeout reply, or an UNBLOCKED error.
+	Unblock(id int64, withError bool) bool
 }
 
 // ShutdownOpts are SHUTDOWN's flags.

@@ -46,7 +46,7 @@ func (c *conn) pending() int { return len(c.w.Buf) - c.written }
 // connection is to close, or its output is blocked. Replies are queued for
 // the end of the loop's turn.
 func (s *Server) process(c *conn, now int64) {
-	if c.parked != nil || c.closing || c.cl.CloseAfterReply || s.stopping {
+	if c.parked != nil || c.cl.Blocked != nil || c.closing || c.cl.CloseAfterReply || s.stopping {
 		return
 	}
 	c.rd.MaxBulk = s.protoMaxBulk.Load()
@@ -89,6 +89,13 @@ func (s *Server) execOne(c *conn, args [][]byte, now int64) bool {
 	c.running = true
 	s.exec.Exec(&c.cl, args, &c.w, now)
 	c.running = false
+	if c.cl.Blocked != nil {
+		s.blockConn(c)
+		return false
+	}
+	if len(s.blk.ready) > 0 || len(s.blk.resumeq) > 0 {
+		s.serveReady(now)
+	}
 	return !c.cl.CloseAfterReply && !c.cl.Killed.Load() && !c.closing && !s.stopping
 }
 

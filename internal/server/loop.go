@@ -132,10 +132,14 @@ func (s *Server) runLoop() {
 		default:
 		}
 		timeout := -1
-		if s.pauseUntil != 0 {
+		wakeAt := s.pauseUntil
+		if d := s.blk.nextDeadline; d != 0 && (wakeAt == 0 || d < wakeAt) {
+			wakeAt = d
+		}
+		if wakeAt != 0 {
 			// epoll_wait takes a C int: a pause of weeks would overflow it,
 			// so wake at least hourly and look again.
-			timeout = int(min(max(s.pauseUntil-time.Now().UnixMilli(), 1), 3_600_000))
+			timeout = int(min(max(wakeAt-time.Now().UnixMilli(), 1), 3_600_000))
 		}
 		// Marked while still holding the lock: a goroutine that changes
 		// the loop's state after this unlock is sure to see the flag and
@@ -161,6 +165,14 @@ func (s *Server) runLoop() {
 		if l.recheckParked {
 			l.recheckParked = false
 			s.resumeParked(now)
+		}
+		if len(s.blk.blocked) > 0 {
+			s.blk.nextDeadline = s.expireBlocked(time.Now().UnixMilli())
+		} else {
+			s.blk.nextDeadline = 0
+		}
+		if len(s.blk.ready) > 0 || len(s.blk.resumeq) > 0 {
+			s.serveReady(now)
 		}
 		s.endTurn()
 	}
@@ -212,9 +224,9 @@ func (s *Server) onReadable(c *conn, now int64) {
 	// Any input counts as activity for the idle timeout, as in Redis: a
 	// client slowly uploading a big value is not idle.
 	c.cl.LastActive = now
-	if c.parked != nil {
-		// A held client keeps being read, so that a disconnect is seen,
-		// but within the query buffer limit.
+	if c.parked != nil || c.cl.Blocked != nil {
+		// A held or blocked client keeps being read, so that a
+		// disconnect is seen, but within the query buffer limit.
 		if int64(c.rd.Buffered()) > s.queryBufLimit.Load() {
 			s.logQueryBufferLimit(c)
 			s.closeConn(c)
@@ -252,6 +264,8 @@ func (s *Server) finishClose(c *conn) {
 	if c.cl.Monitor {
 		s.st.RemoveMonitor(&c.cl)
 	}
+	s.unblockConn(c) // a disconnected waiter leaves no trace
+	c.cl.Blocked = nil
 	l.p.remove(c.fd)
 	closeFD(c.fd)
 	delete(l.conns, c.fd)

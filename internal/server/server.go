@@ -82,6 +82,8 @@ type Server struct {
 	stopping bool
 	wg       sync.WaitGroup
 
+	blk blocking // clients in BLPOP & co.; guarded by mu
+
 	// localPeer tells whether a TCP peer is on this host, for protected
 	// mode; tests replace it to play a remote client over loopback.
 	localPeer func(unix.Sockaddr) bool
@@ -107,6 +109,8 @@ func New(cfg *config.Config, log *Logger) *Server {
 	_, _ = rand.Read(id[:])
 	s.runID = hex.EncodeToString(id[:])
 	s.ks = keyspace.New(int(cfg.Int("databases")))
+	s.blk.init()
+	s.ks.OnModify = s.keyTouched
 	s.st = command.NewState(cfg)
 	s.exec = &command.Executor{Table: command.NewTable(), KS: s.ks, State: s.st, Srv: s}
 	s.maxClients.Store(cfg.Int("maxclients"))
@@ -548,7 +552,8 @@ func (s *Server) closeIdleClients() {
 	defer s.mu.Unlock()
 	now := time.Now().UnixMilli()
 	for _, c := range s.loop.conns {
-		if c.closing || c.cl.Monitor || c.parked != nil {
+		// Blocked clients wait for their own timeout, as in Redis.
+		if c.closing || c.cl.Monitor || c.parked != nil || c.cl.Blocked != nil {
 			continue
 		}
 		if now-c.cl.LastActive > t*1000 {
@@ -713,6 +718,7 @@ func (s *Server) Info() command.ServerInfo {
 		NetOutputBytes:          s.stats.netOut.Load(),
 		ClientRecentMaxInput:    maxIn,
 		ClientRecentMaxOutput:   maxOut,
+		BlockedClients:          len(s.blk.blocked),
 		PausedUntilMs:           s.pauseUntil,
 		PauseWriteOnly:          s.pauseWriteOnly,
 		InstantaneousOps:        ops,
