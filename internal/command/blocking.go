@@ -191,41 +191,14 @@ func blmoveCmd(c *Ctx) {
 }
 
 func blmpopCmd(c *Ctx) {
-	numkeys, ok := parseInt(c.Args[2])
-	if !ok || numkeys < 1 {
-		c.Error(ErrNumkeysPositive)
-		return
-	}
-	if numkeys > int64(len(c.Args)-4) {
-		c.SyntaxError()
-		return
-	}
-	j := 3 + int(numkeys)
-	left, ok := parseSide(c.Args[j])
+	keys, left, count, ok := c.mpopArgs(2, "left", "right")
 	if !ok {
-		c.SyntaxError()
-		return
-	}
-	count, countSet := int64(1), false
-	for j++; j < len(c.Args); j++ {
-		if eqFold(c.Args[j], "count") && j+1 < len(c.Args) && !countSet {
-			j++
-			n, ok := parseInt(c.Args[j])
-			if !ok || n < 1 {
-				c.Error(ErrCountGreaterZero)
-				return
-			}
-			count, countSet = n, true
-			continue
-		}
-		c.SyntaxError()
 		return
 	}
 	deadline, ok := c.parseTimeout(c.Args[1])
 	if !ok {
 		return
 	}
-	keys := c.Args[3 : 3+numkeys]
 	serve := func(c *Ctx, key []byte) bool {
 		e, l, ok := c.getList(key, true)
 		if !ok {
@@ -323,45 +296,15 @@ func bzpopCmd(c *Ctx) {
 }
 
 func bzmpopCmd(c *Ctx) {
-	numkeys, ok := parseInt(c.Args[2])
-	if !ok || numkeys < 1 {
-		c.Error(ErrNumkeysPositive)
+	keys, low, count, ok := c.mpopArgs(2, "min", "max")
+	if !ok {
 		return
 	}
-	if numkeys > int64(len(c.Args)-4) {
-		c.SyntaxError()
-		return
-	}
-	j := 3 + int(numkeys)
-	var high bool
-	switch {
-	case eqFold(c.Args[j], "min"):
-	case eqFold(c.Args[j], "max"):
-		high = true
-	default:
-		c.SyntaxError()
-		return
-	}
-	count, countSet := int64(1), false
-	for j++; j < len(c.Args); j++ {
-		if eqFold(c.Args[j], "count") && j+1 < len(c.Args) && !countSet {
-			j++
-			n, ok := parseInt(c.Args[j])
-			if !ok || n < 1 {
-				c.Error(ErrCountGreaterZero)
-				return
-			}
-			count, countSet = n, true
-			continue
-		}
-		c.SyntaxError()
-		return
-	}
+	high := !low
 	deadline, ok := c.parseTimeout(c.Args[1])
 	if !ok {
 		return
 	}
-	keys := c.Args[3 : 3+numkeys]
 	serve := func(c *Ctx, key []byte) bool {
 		e, z, ok := c.getZSet(key, true)
 		if !ok {

@@ -507,39 +507,52 @@ func (c *Ctx) lmove(src, dst []byte, fromLeft, toLeft bool) {
 	c.W.BulkString(v)
 }
 
-func lmpopCmd(c *Ctx) {
-	numkeys, ok := parseInt(c.Args[1])
+// mpopArgs parses LMPOP-style arguments from index i (numkeys) on:
+// numkeys keys, one of two side words (first reports the first, e.g.
+// LEFT or MIN) and an optional COUNT, writing Redis's error when wrong.
+func (c *Ctx) mpopArgs(i int, firstWord, secondWord string) (keys [][]byte, first bool, count int64, ok bool) {
+	numkeys, ok := parseInt(c.Args[i])
 	if !ok || numkeys < 1 {
 		c.Error(ErrNumkeysPositive)
-		return
+		return nil, false, 0, false
 	}
-	if numkeys > int64(len(c.Args)-3) {
+	if numkeys > int64(len(c.Args)-i-2) {
 		c.SyntaxError()
-		return
+		return nil, false, 0, false
 	}
-	j := 2 + int(numkeys)
-	left, ok := parseSide(c.Args[j])
-	if !ok {
+	j := i + 1 + int(numkeys)
+	switch {
+	case eqFold(c.Args[j], firstWord):
+		first = true
+	case eqFold(c.Args[j], secondWord):
+	default:
 		c.SyntaxError()
-		return
+		return nil, false, 0, false
 	}
-	count := int64(1)
-	countSet := false
+	count, countSet := int64(1), false
 	for j++; j < len(c.Args); j++ {
 		if eqFold(c.Args[j], "count") && j+1 < len(c.Args) && !countSet {
 			j++
 			n, ok := parseInt(c.Args[j])
 			if !ok || n < 1 {
 				c.Error(ErrCountGreaterZero)
-				return
+				return nil, false, 0, false
 			}
 			count, countSet = n, true
 			continue
 		}
 		c.SyntaxError()
+		return nil, false, 0, false
+	}
+	return c.Args[i+1 : i+1+int(numkeys)], first, count, true
+}
+
+func lmpopCmd(c *Ctx) {
+	keys, left, count, ok := c.mpopArgs(1, "left", "right")
+	if !ok {
 		return
 	}
-	for _, key := range c.Args[2 : 2+numkeys] {
+	for _, key := range keys {
 		e, l, ok := c.getList(key, true)
 		if !ok {
 			return

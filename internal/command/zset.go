@@ -781,41 +781,12 @@ func zpopCmd(c *Ctx) {
 }
 
 func zmpopCmd(c *Ctx) {
-	numkeys, ok := parseInt(c.Args[1])
-	if !ok || numkeys < 1 {
-		c.Error(ErrNumkeysPositive)
+	keys, low, count, ok := c.mpopArgs(1, "min", "max")
+	if !ok {
 		return
 	}
-	if numkeys > int64(len(c.Args)-3) {
-		c.SyntaxError()
-		return
-	}
-	j := 2 + int(numkeys)
-	var high bool
-	switch {
-	case eqFold(c.Args[j], "min"):
-	case eqFold(c.Args[j], "max"):
-		high = true
-	default:
-		c.SyntaxError()
-		return
-	}
-	count, countSet := int64(1), false
-	for j++; j < len(c.Args); j++ {
-		if eqFold(c.Args[j], "count") && j+1 < len(c.Args) && !countSet {
-			j++
-			n, ok := parseInt(c.Args[j])
-			if !ok || n < 1 {
-				c.Error(ErrCountGreaterZero)
-				return
-			}
-			count, countSet = n, true
-			continue
-		}
-		c.SyntaxError()
-		return
-	}
-	for _, key := range c.Args[2 : 2+numkeys] {
+	high := !low
+	for _, key := range keys {
 		e, z, ok := c.getZSet(key, true)
 		if !ok {
 			return
