@@ -6,6 +6,8 @@
 package zset
 
 import (
+	"encoding/binary"
+	"math"
 	"slices"
 
 	"github.com/enclavekv/enclavekv/internal/keyspace"
@@ -25,9 +27,12 @@ type Limits struct {
 	Value   int
 }
 
-// ZSet is a sorted set. Either lp is in use, or sl and dict are.
+// ZSet is a sorted set. Either lp is in use, or sl and dict are. The
+// listpack is one exactly-sized byte slice of entries in (score, member)
+// order, each a uvarint member length, the member, and the score's 8
+// bytes (little-endian IEEE 754), as compact as Redis's listpack.
 type ZSet struct {
-	lp   []Elem
+	lp   []byte
 	sl   *skiplist
 	dict *dict.Map[float64]
 }
@@ -45,6 +50,32 @@ func NewSized(n, maxLen int, lim Limits) *ZSet {
 		z.convert()
 	}
 	return z
+}
+
+// lpEntry decodes the entry at off: member bytes, score, next offset.
+func (z *ZSet) lpEntry(off int) ([]byte, float64, int) {
+	n, k := binary.Uvarint(z.lp[off:])
+	start := off + k
+	end := start + int(n)
+	score := math.Float64frombits(binary.LittleEndian.Uint64(z.lp[end:]))
+	return z.lp[start:end], score, end + 8
+}
+
+// elems decodes the whole listpack (copies: callers may change the set).
+func (z *ZSet) elems() []Elem {
+	var out []Elem
+	for off := 0; off < len(z.lp); {
+		m, s, next := z.lpEntry(off)
+		out = append(out, Elem{string(m), s})
+		off = next
+	}
+	return out
+}
+
+func encodeEntry(b []byte, member []byte, score float64) []byte {
+	b = binary.AppendUvarint(b, uint64(len(member)))
+	b = append(b, member...)
+	return binary.LittleEndian.AppendUint64(b, math.Float64bits(score))
 }
 
 // Kind implements keyspace.Object.
@@ -80,25 +111,32 @@ func (z *ZSet) Len() int {
 	if z.sl != nil {
 		return z.sl.length
 	}
-	return len(z.lp)
+	n := 0
+	for off := 0; off < len(z.lp); n++ {
+		_, _, off = z.lpEntry(off)
+	}
+	return n
 }
 
 func (z *ZSet) convert() {
-	sl, d := newSkiplist(), dict.New[float64](len(z.lp))
-	for _, e := range z.lp {
+	sl, d := newSkiplist(), dict.New[float64](0)
+	for _, e := range z.elems() {
 		sl.insert(e.Score, e.Member)
 		d.Insert(e.Member, e.Score)
 	}
 	z.sl, z.dict, z.lp = sl, d, nil
 }
 
-func (z *ZSet) lpFind(member []byte) int {
-	for i := range z.lp {
-		if z.lp[i].Member == string(member) {
-			return i
+// lpFind locates member: its entry's offset, end and score.
+func (z *ZSet) lpFind(member []byte) (off, end int, score float64, ok bool) {
+	for off := 0; off < len(z.lp); {
+		m, s, next := z.lpEntry(off)
+		if string(m) == string(member) {
+			return off, next, s, true
 		}
+		off = next
 	}
-	return -1
+	return 0, 0, 0, false
 }
 
 // Score returns a member's score.
@@ -106,10 +144,8 @@ func (z *ZSet) Score(member []byte) (float64, bool) {
 	if z.sl != nil {
 		return z.dict.Get(member)
 	}
-	if i := z.lpFind(member); i >= 0 {
-		return z.lp[i].Score, true
-	}
-	return 0, false
+	_, _, s, ok := z.lpFind(member)
+	return s, ok
 }
 
 // Set gives member the score (adding it if new) and reports whether it is
@@ -122,17 +158,30 @@ func (z *ZSet) Set(member []byte, score float64, lim Limits) (added bool) {
 		if score == 0 {
 			score = 0
 		}
-		if i := z.lpFind(member); i >= 0 {
-			z.lp = slices.Delete(z.lp, i, i+1)
+		if off, end, _, ok := z.lpFind(member); ok {
+			z.lp = append(z.lp[:off], z.lp[end:]...)
 		} else {
 			added = true
-			if len(z.lp)+1 > lim.Entries || len(member) > lim.Value {
+			if z.Len()+1 > lim.Entries || len(member) > lim.Value {
 				z.convert()
 			}
 		}
 		if z.sl == nil {
-			i, _ := slices.BinarySearchFunc(z.lp, Elem{string(member), score}, cmpElem)
-			z.lp = slices.Insert(z.lp, i, Elem{string(member), score})
+			// Insert before the first element that sorts after it, into a
+			// buffer of exactly the new size.
+			at := len(z.lp)
+			for off := 0; off < len(z.lp); {
+				m, s, next := z.lpEntry(off)
+				if less(score, string(member), s, string(m)) {
+					at = off
+					break
+				}
+				off = next
+			}
+			entry := encodeEntry(nil, member, score)
+			grown := make([]byte, 0, len(z.lp)+len(entry))
+			grown = append(append(append(grown, z.lp[:at]...), entry...), z.lp[at:]...)
+			z.lp = grown
 			return added
 		}
 	}
@@ -163,12 +212,11 @@ func cmpElem(a, b Elem) int {
 // Remove deletes a member and reports whether it was there.
 func (z *ZSet) Remove(member []byte) bool {
 	if z.sl == nil {
-		i := z.lpFind(member)
-		if i < 0 {
-			return false
+		off, end, _, ok := z.lpFind(member)
+		if ok {
+			z.lp = append(z.lp[:off], z.lp[end:]...)
 		}
-		z.lp = slices.Delete(z.lp, i, i+1)
-		return true
+		return ok
 	}
 	score, ok := z.dict.Get(member)
 	if !ok {
@@ -195,12 +243,14 @@ func (z *ZSet) CountBefore(before func(score float64, member string) bool) int {
 	if z.sl != nil {
 		return z.sl.countBefore(before)
 	}
-	n, _ := slices.BinarySearchFunc(z.lp, struct{}{}, func(e Elem, _ struct{}) int {
-		if before(e.Score, e.Member) {
-			return -1
+	n := 0
+	for off := 0; off < len(z.lp); n++ {
+		m, s, next := z.lpEntry(off)
+		if !before(s, string(m)) {
+			break
 		}
-		return 1
-	})
+		off = next
+	}
 	return n
 }
 
@@ -212,16 +262,17 @@ func (z *ZSet) Range(from, to int, rev bool, fn func(Elem) bool) {
 		return
 	}
 	if z.sl == nil {
+		lp := z.elems()
 		if rev {
 			for i := to; i >= from; i-- {
-				if !fn(z.lp[i]) {
+				if !fn(lp[i]) {
 					return
 				}
 			}
 			return
 		}
 		for i := from; i <= to; i++ {
-			if !fn(z.lp[i]) {
+			if !fn(lp[i]) {
 				return
 			}
 		}
@@ -245,7 +296,7 @@ func (z *ZSet) Range(from, to int, rev bool, fn func(Elem) bool) {
 // At returns the element of 0-based rank r.
 func (z *ZSet) At(r int) Elem {
 	if z.sl == nil {
-		return z.lp[r]
+		return z.elems()[r]
 	}
 	x := z.sl.at(r)
 	return Elem{x.member, x.score}
@@ -257,7 +308,7 @@ func (z *ZSet) Scan(cursor uint64, fn func(Elem)) uint64 {
 	if z.sl != nil {
 		return z.dict.Scan(cursor, func(m string, s float64) { fn(Elem{m, s}) })
 	}
-	for _, e := range z.lp {
+	for _, e := range z.elems() {
 		fn(e)
 	}
 	return 0
@@ -269,5 +320,6 @@ func (z *ZSet) Random(rnd func() uint64) Elem {
 		m, s, _ := z.dict.Random(rnd)
 		return Elem{m, s}
 	}
-	return z.lp[rnd()%uint64(len(z.lp))]
+	lp := z.elems()
+	return lp[rnd()%uint64(len(lp))]
 }
