@@ -43,31 +43,13 @@ func (c *Ctx) hashLimits() hash.Limits {
 	}
 }
 
-// readHash looks key up for reading: nil for a missing key; ok is false
-// (and WRONGTYPE written) when it holds another type.
-func (c *Ctx) readHash(key []byte) (h *hash.Hash, ok bool) {
-	e := c.DB.LookupRead(key, c.Now)
-	if e == nil {
-		return nil, true
-	}
-	h, ok = e.Obj.(*hash.Hash)
-	if !ok {
-		c.Error(ErrWrongType)
-	}
+func (c *Ctx) readHash(key []byte) (*hash.Hash, bool) {
+	_, h, ok := lookupAs[*hash.Hash](c, key, false)
 	return h, ok
 }
 
-// writeHash looks key up for writing: the entry is nil for a missing key.
-func (c *Ctx) writeHash(key []byte) (e *keyspace.Entry, h *hash.Hash, ok bool) {
-	e = c.DB.Lookup(key, c.Now)
-	if e == nil {
-		return nil, nil, true
-	}
-	h, ok = e.Obj.(*hash.Hash)
-	if !ok {
-		c.Error(ErrWrongType)
-	}
-	return e, h, ok
+func (c *Ctx) writeHash(key []byte) (*keyspace.Entry, *hash.Hash, bool) {
+	return lookupAs[*hash.Hash](c, key, true)
 }
 
 // hashForWrite returns the hash at key for a change, creating it if
@@ -163,30 +145,9 @@ func hmgetCmd(c *Ctx) {
 
 func hdelCmd(c *Ctx) {
 	e, h, ok := c.writeHash(c.Args[1])
-	if !ok {
-		return
+	if ok {
+		c.removeMembers(e, c.Args[2:], func(f []byte) bool { return h.Delete(f) }, func() int { return h.Len() })
 	}
-	if h == nil {
-		c.W.Int(0)
-		return
-	}
-	c.DB.WillModify(e)
-	deleted := 0
-	for _, f := range c.Args[2:] {
-		if h.Delete(f) {
-			deleted++
-			if h.Len() == 0 {
-				break
-			}
-		}
-	}
-	if deleted > 0 {
-		if h.Len() == 0 {
-			c.DB.DeleteEntry(e)
-		}
-		c.DB.Modified(e, int64(deleted))
-	}
-	c.W.Int(int64(deleted))
 }
 
 func hlenCmd(c *Ctx) {
@@ -458,31 +419,21 @@ func hscanCmd(c *Ctx) {
 	if !ok {
 		return
 	}
-	// As Redis: whole buckets until COUNT list items (a field and its
-	// value are two) or 10*COUNT more buckets, then MATCH filters.
-	var out []string
-	collect := func(f, v string) { out = append(out, f, v) }
-	maxIter := opts.count * 10
-	for {
-		cursor = h.Scan(cursor, collect)
-		if cursor == 0 || maxIter == 0 {
-			break
-		}
-		maxIter--
-		if int64(len(out)) >= opts.count {
-			break
-		}
-	}
+	type pair struct{ f, v string }
+	out, cursor := scanCollect(cursor, opts.count, 2, func(cur uint64, emit func(pair)) uint64 {
+		return h.Scan(cur, func(f, v string) { emit(pair{f, v}) })
+	})
 	kept := out[:0]
-	for i := 0; i < len(out); i += 2 {
-		if !opts.usePattern || glob.MatchString(opts.pattern, out[i], false) {
-			kept = append(kept, out[i], out[i+1])
+	for _, p := range out {
+		if !opts.usePattern || glob.MatchString(opts.pattern, p.f, false) {
+			kept = append(kept, p)
 		}
 	}
 	c.W.Array(2)
 	c.W.BulkInt(int64(cursor))
-	c.W.Array(len(kept))
-	for _, s := range kept {
-		c.W.BulkString(s)
+	c.W.Array(2 * len(kept))
+	for _, p := range kept {
+		c.W.BulkString(p.f)
+		c.W.BulkString(p.v)
 	}
 }

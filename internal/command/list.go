@@ -30,22 +30,8 @@ func init() {
 	)
 }
 
-// getList looks key up (for writing when write is set): nil for a
-// missing key; ok is false (and WRONGTYPE written) for another type.
-func (c *Ctx) getList(key []byte, write bool) (e *keyspace.Entry, l *list.List, ok bool) {
-	if write {
-		e = c.DB.Lookup(key, c.Now)
-	} else {
-		e = c.DB.LookupRead(key, c.Now)
-	}
-	if e == nil {
-		return nil, nil, true
-	}
-	l, ok = e.Obj.(*list.List)
-	if !ok {
-		c.Error(ErrWrongType)
-	}
-	return e, l, ok
+func (c *Ctx) getList(key []byte, write bool) (*keyspace.Entry, *list.List, bool) {
+	return lookupAs[*list.List](c, key, write)
 }
 
 func lpushCmd(c *Ctx)  { c.push(true, false) }

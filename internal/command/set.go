@@ -40,22 +40,8 @@ func (c *Ctx) maxIntset() int {
 	return int(c.St.Config.Int("set-max-intset-entries"))
 }
 
-// getSet looks key up (for writing when write is set): nil for a missing
-// key; ok is false (and WRONGTYPE written) for another type.
-func (c *Ctx) getSet(key []byte, write bool) (e *keyspace.Entry, s *set.Set, ok bool) {
-	if write {
-		e = c.DB.Lookup(key, c.Now)
-	} else {
-		e = c.DB.LookupRead(key, c.Now)
-	}
-	if e == nil {
-		return nil, nil, true
-	}
-	s, ok = e.Obj.(*set.Set)
-	if !ok {
-		c.Error(ErrWrongType)
-	}
-	return e, s, ok
+func (c *Ctx) getSet(key []byte, write bool) (*keyspace.Entry, *set.Set, bool) {
+	return lookupAs[*set.Set](c, key, write)
 }
 
 // setReply starts a reply of n members: a set in RESP3, an array in RESP2.
@@ -91,30 +77,9 @@ func saddCmd(c *Ctx) {
 
 func sremCmd(c *Ctx) {
 	e, s, ok := c.getSet(c.Args[1], true)
-	if !ok {
-		return
+	if ok {
+		c.removeMembers(e, c.Args[2:], func(m []byte) bool { return s.Remove(m) }, func() int { return s.Len() })
 	}
-	if e == nil {
-		c.W.Int(0)
-		return
-	}
-	c.DB.WillModify(e)
-	removed := 0
-	for _, m := range c.Args[2:] {
-		if s.Remove(m) {
-			removed++
-			if s.Len() == 0 {
-				break
-			}
-		}
-	}
-	if removed > 0 {
-		if s.Len() == 0 {
-			c.DB.DeleteEntry(e)
-		}
-		c.DB.Modified(e, int64(removed))
-	}
-	c.W.Int(int64(removed))
 }
 
 func smoveCmd(c *Ctx) {
@@ -540,18 +505,7 @@ func sscanCmd(c *Ctx) {
 	if !ok {
 		return
 	}
-	var out []string
-	maxIter := opts.count * 10
-	for {
-		cursor = s.Scan(cursor, func(m string) { out = append(out, m) })
-		if cursor == 0 || maxIter == 0 {
-			break
-		}
-		maxIter--
-		if int64(len(out)) >= opts.count {
-			break
-		}
-	}
+	out, cursor := scanCollect(cursor, opts.count, 1, s.Scan)
 	kept := out[:0]
 	for _, m := range out {
 		if !opts.usePattern || glob.MatchString(opts.pattern, m, false) {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/enclavekv/enclavekv/internal/keyspace"
 	"github.com/enclavekv/enclavekv/internal/resp"
 )
 
@@ -79,3 +80,68 @@ func eqFold(b []byte, lower string) bool {
 func formatInt(n int64) []byte { return strconv.AppendInt(nil, n, 10) }
 
 func formatIntTo(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10) }
+
+// lookupAs looks key up (for writing when write is set; reads count hits
+// and misses) and returns its value as T: a nil entry for a missing key;
+// ok is false, with WRONGTYPE written, when the key holds another type.
+func lookupAs[T keyspace.Object](c *Ctx, key []byte, write bool) (e *keyspace.Entry, v T, ok bool) {
+	if write {
+		e = c.DB.Lookup(key, c.Now)
+	} else {
+		e = c.DB.LookupRead(key, c.Now)
+	}
+	if e == nil {
+		return nil, v, true
+	}
+	if v, ok = e.Obj.(T); !ok {
+		c.Error(ErrWrongType)
+	}
+	return e, v, ok
+}
+
+// removeMembers is HDEL, SREM and ZREM: remove each member of the
+// collection at e (nil: missing key), delete the key once it is empty, and
+// reply how many went.
+func (c *Ctx) removeMembers(e *keyspace.Entry, members [][]byte, remove func([]byte) bool, size func() int) {
+	if e == nil {
+		c.W.Int(0)
+		return
+	}
+	c.DB.WillModify(e)
+	removed := 0
+	for _, m := range members {
+		if remove(m) {
+			removed++
+			if size() == 0 {
+				break
+			}
+		}
+	}
+	if removed > 0 {
+		if size() == 0 {
+			c.DB.DeleteEntry(e)
+		}
+		c.DB.Modified(e, int64(removed))
+	}
+	c.W.Int(int64(removed))
+}
+
+// scanCollect runs one *SCAN call over a collection as Redis does: whole
+// steps (buckets) until COUNT items were gathered (perElem items per
+// element: a field and its value are two) or 10*COUNT further steps,
+// returning the elements and the next cursor. MATCH filters afterwards.
+func scanCollect[T any](cursor uint64, count int64, perElem int, step func(uint64, func(T)) uint64) ([]T, uint64) {
+	var out []T
+	emit := func(x T) { out = append(out, x) }
+	maxIter := count * 10
+	for {
+		cursor = step(cursor, emit)
+		if cursor == 0 || maxIter == 0 {
+			return out, cursor
+		}
+		maxIter--
+		if int64(len(out)*perElem) >= count {
+			return out, cursor
+		}
+	}
+}

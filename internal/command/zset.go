@@ -62,22 +62,8 @@ func (c *Ctx) zsetLimits() zset.Limits {
 	}
 }
 
-// getZSet looks key up (for writing when write is set): nil for a
-// missing key; ok is false (and WRONGTYPE written) for another type.
-func (c *Ctx) getZSet(key []byte, write bool) (e *keyspace.Entry, z *zset.ZSet, ok bool) {
-	if write {
-		e = c.DB.Lookup(key, c.Now)
-	} else {
-		e = c.DB.LookupRead(key, c.Now)
-	}
-	if e == nil {
-		return nil, nil, true
-	}
-	z, ok = e.Obj.(*zset.ZSet)
-	if !ok {
-		c.Error(ErrWrongType)
-	}
-	return e, z, ok
+func (c *Ctx) getZSet(key []byte, write bool) (*keyspace.Entry, *zset.ZSet, bool) {
+	return lookupAs[*zset.ZSet](c, key, write)
 }
 
 // parseScoreArg reads a score argument (ZADD, ZINCRBY, WEIGHTS) as
@@ -364,30 +350,9 @@ func zincrbyCmd(c *Ctx) {
 
 func zremCmd(c *Ctx) {
 	e, z, ok := c.getZSet(c.Args[1], true)
-	if !ok {
-		return
+	if ok {
+		c.removeMembers(e, c.Args[2:], func(m []byte) bool { return z.Remove(m) }, func() int { return z.Len() })
 	}
-	if e == nil {
-		c.W.Int(0)
-		return
-	}
-	c.DB.WillModify(e)
-	removed := 0
-	for _, m := range c.Args[2:] {
-		if z.Remove(m) {
-			removed++
-			if z.Len() == 0 {
-				break
-			}
-		}
-	}
-	if removed > 0 {
-		if z.Len() == 0 {
-			c.DB.DeleteEntry(e)
-		}
-		c.DB.Modified(e, int64(removed))
-	}
-	c.W.Int(int64(removed))
 }
 
 func zcardCmd(c *Ctx) {
@@ -1163,18 +1128,7 @@ func zscanCmd(c *Ctx) {
 	if !ok {
 		return
 	}
-	var out []zset.Elem
-	maxIter := opts.count * 10
-	for {
-		cursor = z.Scan(cursor, func(e zset.Elem) { out = append(out, e) })
-		if cursor == 0 || maxIter == 0 {
-			break
-		}
-		maxIter--
-		if int64(2*len(out)) >= opts.count {
-			break
-		}
-	}
+	out, cursor := scanCollect(cursor, opts.count, 2, z.Scan)
 	kept := out[:0]
 	for _, e := range out {
 		if !opts.usePattern || glob.MatchString(opts.pattern, e.Member, false) {
