@@ -92,8 +92,17 @@ func (c *Ctx) parseTimeout(arg []byte) (int64, bool) {
 	return c.Now + t, true
 }
 
-// block makes the client wait on keys until deadline.
+// block makes the client wait on keys until deadline. Inside EXEC nothing
+// may wait: the command answers as if it had timed out.
 func (c *Ctx) block(keys [][]byte, deadline int64, serve func(c *Ctx, key []byte) bool) {
+	if c.Client.InExec {
+		if c.Cmd != nil && (c.Cmd.Name == "blmove" || c.Cmd.Name == "brpoplpush") {
+			c.W.Null() // the single-element reply's empty form
+		} else {
+			c.W.NullArray()
+		}
+		return
+	}
 	cp := make([][]byte, len(keys))
 	for i, k := range keys {
 		cp[i] = append([]byte(nil), k...)

@@ -46,6 +46,14 @@ type Client struct {
 	// Blocked is set while the client waits in a blocking command
 	// (BLPOP, BZPOPMIN, ...); the server keeps it in its queues.
 	Blocked *Blocked
+	// Multi is the open transaction between MULTI and EXEC/DISCARD.
+	Multi *Tx
+	// InExec is set while EXEC runs the queued commands: blocking commands
+	// then answer at once, as if they timed out.
+	InExec bool
+	// DirtyCAS records that a watched key changed: EXEC will fail.
+	DirtyCAS bool
+	watching []*watch
 
 	// Killed is set from other clients (CLIENT KILL) and checked by the
 	// connection's goroutine.

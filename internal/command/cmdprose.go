@@ -125,6 +125,12 @@ var cmdProse = map[string]prose{
 
 	"sort":    {Summary: "Sorts the elements of a list, set or sorted set, optionally by other keys, and returns or stores them.", Complexity: "O(N+M*log(M)) for N elements and M returned"},
 	"sort_ro": {Summary: "Sorts the elements of a list, set or sorted set without storing the result.", Complexity: "O(N+M*log(M)) for N elements and M returned"},
+	// transactions
+	"multi":   {Summary: "Opens a transaction: the commands that follow are queued until EXEC or DISCARD.", Complexity: "O(1)"},
+	"exec":    {Summary: "Runs the queued commands of the transaction as one atomic step, unless a watched key changed.", Complexity: "The sum of the queued commands' complexities"},
+	"discard": {Summary: "Drops the queued commands of the transaction and ends it.", Complexity: "O(N) where N is the number of queued commands"},
+	"watch":   {Summary: "Makes the next EXEC conditional: it fails if any of these keys changes first.", Complexity: "O(1) for each key"},
+	"unwatch": {Summary: "Stops watching every key this connection watches.", Complexity: "O(1)"},
 
 	// blocking
 	"blpop":      {Summary: "Pops the first element of the first non-empty list, waiting for one if all are empty.", Complexity: "O(N) where N is the number of keys"},

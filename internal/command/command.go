@@ -239,7 +239,8 @@ type Ctx struct {
 	Table  *Table
 	St     *State
 
-	errored bool // an error reply was written (failed_calls)
+	x       *Executor // for EXEC, which runs commands
+	errored bool      // an error reply was written (failed_calls)
 }
 
 // Error writes an error reply and counts it for INFO errorstats.

@@ -184,6 +184,7 @@ func authCmd(c *Ctx) {
 
 func resetCmd(c *Ctx) {
 	cl := c.Client
+	c.St.DiscardTx(cl)
 	if cl.Monitor {
 		c.St.RemoveMonitor(cl)
 		cl.Monitor = false
@@ -229,20 +230,30 @@ func ClientInfoLine(cl *Client, now int64) string {
 	b.WriteString(clientFlags(cl))
 	b.WriteString(" db=")
 	b.WriteString(strconv.Itoa(cl.DBIndex))
-	b.WriteString(" sub=0 psub=0 ssub=0 multi=-1 qbuf=")
+	b.WriteString(" sub=0 psub=0 ssub=0 multi=")
+	multiMem := int64(0)
+	if cl.Multi != nil {
+		b.WriteString(strconv.Itoa(cl.Multi.Len()))
+		multiMem = cl.Multi.Mem()
+	} else {
+		b.WriteString("-1")
+	}
+	b.WriteString(" qbuf=")
 	b.WriteString(strconv.FormatInt(cl.QBuf, 10))
 	b.WriteString(" qbuf-free=")
 	b.WriteString(strconv.FormatInt(cl.QBufFree, 10))
 	b.WriteString(" argv-mem=")
 	b.WriteString(strconv.FormatInt(cl.ArgvMem, 10))
-	b.WriteString(" multi-mem=0 rbs=")
+	b.WriteString(" multi-mem=")
+	b.WriteString(strconv.FormatInt(multiMem, 10))
+	b.WriteString(" rbs=")
 	b.WriteString(strconv.FormatInt(cl.OutMem, 10))
 	b.WriteString(" rbp=")
 	b.WriteString(strconv.FormatInt(cl.OutBuf, 10))
 	b.WriteString(" obl=")
 	b.WriteString(strconv.FormatInt(cl.OutBuf, 10))
 	b.WriteString(" oll=0 omem=0 tot-mem=")
-	b.WriteString(strconv.FormatInt(cl.QBuf+cl.QBufFree+cl.OutMem, 10))
+	b.WriteString(strconv.FormatInt(cl.QBuf+cl.QBufFree+cl.OutMem+multiMem, 10))
 	b.WriteString(" events=")
 	if cl.Events == "" {
 		b.WriteString("r")
@@ -271,8 +282,14 @@ func clientFlags(cl *Client) string {
 	if cl.Monitor {
 		f = append(f, 'O')
 	}
+	if cl.Multi != nil {
+		f = append(f, 'x')
+	}
 	if cl.Blocked != nil {
 		f = append(f, 'b')
+	}
+	if cl.DirtyCAS {
+		f = append(f, 'd')
 	}
 	if cl.Unix {
 		f = append(f, 'U')

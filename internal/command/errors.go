@@ -22,22 +22,32 @@ const (
 	// loopback while protected-mode is on and the default user has no
 	// password; then the connection is closed. Its wording is Redis's, since
 	// clients and operators search for it.
-	ErrProtectedMode   = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
-	ErrTimeoutNegative = "ERR timeout is negative"
-	ErrTimeoutInvalid  = "ERR timeout is not an integer or out of range"
-	ErrNoSuchClient    = "ERR No such client"
-	ErrClientName      = "ERR Client names cannot contain spaces, newlines or special characters."
-	ErrProtoVersion    = "NOPROTO unsupported protocol version"
-	ErrSelectNotAllow  = "ERR SELECT is not allowed in cluster mode"
-	ErrNoAuth          = "NOAUTH Authentication required."
-	ErrHelloNoAuth     = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
-	ErrWrongPass       = "WRONGPASS invalid username-password pair or user is disabled."
-	ErrDebugDisabled   = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
-	ErrLFUNotSelected  = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
-	ErrLFUSelected     = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
-	ErrNXXXGTLT        = "ERR NX and XX, GT or LT options at the same time are not compatible"
-	ErrGTLTNX          = "ERR GT, LT, and/or NX options at the same time are not compatible"
-	ErrCountPositive   = "ERR COUNT must be > 0"
+	ErrProtectedMode = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+	// Transactions.
+	ErrMultiNested    = "ERR MULTI calls can not be nested"
+	ErrExecNoMulti    = "ERR EXEC without MULTI"
+	ErrDiscardNoMulti = "ERR DISCARD without MULTI"
+	ErrWatchInMulti   = "ERR WATCH inside MULTI is not allowed"
+	ErrExecAbort      = "EXECABORT Transaction discarded because of previous errors."
+	// ErrExecAbortBecause prefixes the reason an EXEC itself was refused.
+	ErrExecAbortBecause = "EXECABORT Transaction discarded because of: "
+	ErrNotInMulti       = "ERR Command not allowed inside a transaction"
+	ErrMonitorDenyBlock = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+	ErrTimeoutNegative  = "ERR timeout is negative"
+	ErrTimeoutInvalid   = "ERR timeout is not an integer or out of range"
+	ErrNoSuchClient     = "ERR No such client"
+	ErrClientName       = "ERR Client names cannot contain spaces, newlines or special characters."
+	ErrProtoVersion     = "NOPROTO unsupported protocol version"
+	ErrSelectNotAllow   = "ERR SELECT is not allowed in cluster mode"
+	ErrNoAuth           = "NOAUTH Authentication required."
+	ErrHelloNoAuth      = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	ErrWrongPass        = "WRONGPASS invalid username-password pair or user is disabled."
+	ErrDebugDisabled    = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+	ErrLFUNotSelected   = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	ErrLFUSelected      = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	ErrNXXXGTLT         = "ERR NX and XX, GT or LT options at the same time are not compatible"
+	ErrGTLTNX           = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	ErrCountPositive    = "ERR COUNT must be > 0"
 )
 
 // Fixed status replies.

@@ -76,7 +76,7 @@ func (x *Executor) Exec(cl *Client, args [][]byte, w *resp.Writer, now int64) {
 
 func (x *Executor) exec(ctx *Ctx, cl *Client, args [][]byte, w *resp.Writer, now int64) {
 	cl.LastActive = now
-	*ctx = Ctx{Args: args, W: w, Client: cl, KS: x.KS, Now: now, Srv: x.Srv, Table: x.Table, St: x.State}
+	*ctx = Ctx{Args: args, W: w, Client: cl, KS: x.KS, Now: now, Srv: x.Srv, Table: x.Table, St: x.State, x: x}
 	skipped := false
 	mark := len(w.Buf)
 	switch cl.Reply {
@@ -85,26 +85,17 @@ func (x *Executor) exec(ctx *Ctx, cl *Client, args [][]byte, w *resp.Writer, now
 	}
 	cmd, errMsg := x.Table.Resolve(args)
 	if cmd == nil {
-		ctx.Error(errMsg)
-		x.State.Stats.Rejected.Add(1)
-		if known := x.arityTarget(args); known != nil {
-			known.Stats.Rejected.Add(1)
-		}
-		x.finishReply(cl, w, mark, skipped)
+		x.reject(ctx, x.arityTarget(args), errMsg, mark)
 		return
 	}
 	ctx.Cmd = cmd
 	if cmd.Flags&Protected != 0 && !x.State.DebugAllowed(cl) {
-		ctx.Error(ErrDebugDisabled)
-		cmd.Stats.Rejected.Add(1)
-		x.finishReply(cl, w, mark, skipped)
+		x.reject(ctx, cmd, ErrDebugDisabled, mark)
 		return
 	}
 	// After the arity and protection checks, as Redis orders them.
 	if !cl.Authed && cmd.Flags&NoAuth == 0 {
-		ctx.Error(ErrNoAuth)
-		cmd.Stats.Rejected.Add(1)
-		x.finishReply(cl, w, mark, skipped)
+		x.reject(ctx, cmd, ErrNoAuth, mark)
 		return
 	}
 	// The command being run is the client's current one for CLIENT
@@ -113,10 +104,23 @@ func (x *Executor) exec(ctx *Ctx, cl *Client, args [][]byte, w *resp.Writer, now
 	// A MONITOR client counts as a replica in Redis and may not touch the
 	// keyspace any more.
 	if cl.Monitor && cmd.Flags&(Write|ReadOnly|MayReplicate) != 0 {
-		ctx.Error(ErrReplicaKeyspace)
 		x.State.Stats.Rejected.Add(1)
-		cmd.Stats.Rejected.Add(1)
+		x.reject(ctx, cmd, ErrReplicaKeyspace, mark)
+		return
+	}
+	if cl.Multi != nil && queuesIn(cmd) {
+		if cmd.Flags&NoMulti != 0 {
+			x.reject(ctx, cmd, ErrNotInMulti, mark)
+			return
+		}
+		// A transaction bound to fail keeps nothing, as Redis does: a
+		// client pipelining a long one need not hold it all in memory.
+		if !cl.Multi.aborted && !cl.DirtyCAS {
+			cl.Multi.add(cmd, args)
+		}
+		w.Simple("QUEUED")
 		x.finishReply(cl, w, mark, skipped)
+		*ctx = Ctx{}
 		return
 	}
 	ctx.DB = x.KS.DBs[cl.DBIndex]
@@ -150,6 +154,31 @@ func (x *Executor) exec(ctx *Ctx, cl *Client, args [][]byte, w *resp.Writer, now
 		x.State.feedMonitors(cl, cl.DBIndex, logged, time.Now().Add(-dur).UnixMicro())
 	}
 	*ctx = Ctx{} // drop references to the arguments and the client
+}
+
+// reject answers a command refused before it could run with msg. cmd, when
+// known, counts the rejection (INFO commandstats rejected_calls); a
+// transaction being queued is marked to abort at EXEC, as in Redis.
+func (x *Executor) reject(ctx *Ctx, cmd *Command, msg string, mark int) {
+	cl := ctx.Client
+	if cmd != nil && cmd.Name == "exec" {
+		// A refused EXEC ends the transaction, and says why in Redis's
+		// words: the reason without its ERR code.
+		x.State.DiscardTx(cl)
+		msg = ErrExecAbortBecause + strings.TrimPrefix(msg, "ERR ")
+	}
+	ctx.Error(msg)
+	if cmd == nil || ctx.Cmd == nil {
+		x.State.Stats.Rejected.Add(1)
+	}
+	if cmd != nil {
+		cmd.Stats.Rejected.Add(1)
+	}
+	if cl.Multi != nil {
+		cl.Multi.aborted = true
+	}
+	x.finishReply(cl, ctx.W, mark, false)
+	*ctx = Ctx{}
 }
 
 // arityTarget finds the command a rejected request named, when it exists
@@ -227,9 +256,17 @@ func errorCode(msg string) string {
 	return msg
 }
 
-// MayWrite reports whether args names a command that CLIENT PAUSE WRITE
-// holds back: writes and commands that may replicate.
-func (x *Executor) MayWrite(args [][]byte) bool {
+// MayWrite reports whether args, sent by cl, names a command that CLIENT
+// PAUSE WRITE holds back: writes and commands that may replicate, and an
+// EXEC whose transaction holds one.
+func (x *Executor) MayWrite(cl *Client, args [][]byte) bool {
 	cmd, _ := x.Table.Resolve(args)
-	return cmd != nil && cmd.Flags&(Write|MayReplicate) != 0
+	if cmd == nil {
+		return false
+	}
+	flags := cmd.Flags
+	if cmd.Name == "exec" && cl.Multi != nil {
+		flags |= cl.Multi.flags
+	}
+	return flags&(Write|MayReplicate) != 0
 }

@@ -235,6 +235,10 @@ func monitorCmd(c *Ctx) {
 	if c.Client.Monitor {
 		return // already monitoring: Redis ignores it silently
 	}
+	if c.Client.InExec {
+		c.Error(ErrMonitorDenyBlock)
+		return
+	}
 	c.W.OK()
 	if c.Srv != nil {
 		c.Srv.Monitor(c.Client)

@@ -23,6 +23,7 @@ type State struct {
 	errCounts map[string]int64
 
 	monitors []*MonitorSink
+	watched  watchers
 
 	// ActiveExpireOff is DEBUG SET-ACTIVE-EXPIRE 0: the background expiry
 	// cycle pauses (lazy expiry on access still happens).

@@ -264,6 +264,17 @@ func (db *DB) PeekRead(key []byte, now int64) *Entry {
 	return e
 }
 
+// Has reports whether key is in db at all, live or expired, without
+// reclaiming it (WATCH tells an expired key's deletion from a change).
+func (db *DB) Has(key string) bool { return db.dict.find([]byte(key)) != nil }
+
+// IsExpired reports whether key is in db but has expired at now, without
+// reclaiming it.
+func (db *DB) IsExpired(key []byte, now int64) bool {
+	e := db.dict.find(key)
+	return e != nil && e.Expire != 0 && e.Expire <= now
+}
+
 // Exists reports whether key is live.
 func (db *DB) Exists(key []byte, now int64) bool { return db.Peek(key, now) != nil }
 

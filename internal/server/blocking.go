@@ -40,9 +40,12 @@ func (b *blocking) init() {
 	b.blocked = make(map[*conn]bool)
 }
 
-// keyTouched is the keyspace's OnModify hook: a key with waiters becomes
-// ready.
+// keyTouched is the keyspace's OnModify hook: clients watching the key
+// will fail their EXEC, and a key with waiters becomes ready.
 func (s *Server) keyTouched(db *keyspace.DB, key string) {
+	if s.st.Watching() {
+		s.st.KeyTouched(db, key)
+	}
 	b := &s.blk
 	if len(b.waiters) == 0 {
 		return

@@ -73,7 +73,7 @@ func (s *Server) process(c *conn, now int64) {
 			return
 		}
 		// Monitors are exempt from pauses, as Redis's replicas are.
-		if s.pauseUntil != 0 && !c.cl.Monitor && s.pauseHolds(args) {
+		if s.pauseUntil != 0 && !c.cl.Monitor && s.pauseHolds(c, args) {
 			s.park(c, args)
 			return
 		}
@@ -108,8 +108,8 @@ func (s *Server) logQueryBufferLimit(c *conn) {
 }
 
 // pauseHolds reports whether the current CLIENT PAUSE holds args back.
-func (s *Server) pauseHolds(args [][]byte) bool {
-	return !s.pauseWriteOnly || s.exec.MayWrite(args)
+func (s *Server) pauseHolds(c *conn, args [][]byte) bool {
+	return !s.pauseWriteOnly || s.exec.MayWrite(&c.cl, args)
 }
 
 // park holds c's request until the pause ends (resumeParked).
@@ -135,7 +135,7 @@ func (s *Server) resumeParked(now int64) {
 			continue
 		}
 		args := c.parked
-		if s.pauseUntil != 0 && s.pauseHolds(args) {
+		if s.pauseUntil != 0 && s.pauseHolds(c, args) {
 			s.loop.parked = append(s.loop.parked, c) // a new pause began
 			continue
 		}

@@ -265,6 +265,7 @@ func (s *Server) finishClose(c *conn) {
 		s.st.RemoveMonitor(&c.cl)
 	}
 	s.unblockConn(c) // a disconnected waiter leaves no trace
+	s.st.ClientGone(&c.cl)
 	c.cl.Blocked = nil
 	l.p.remove(c.fd)
 	closeFD(c.fd)
