@@ -19,6 +19,11 @@ func BenchmarkExec(b *testing.B) {
 		{"GET", []string{"GET", "key:000000000042"}},
 		{"INCR", []string{"INCR", "counter:000000000042"}},
 		{"PING", []string{"PING"}},
+		{"LRANGE_100", []string{"LRANGE", "mylist", "0", "99"}},
+		{"LRANGE_600", []string{"LRANGE", "mylist", "0", "599"}},
+		{"LPUSH", []string{"LPUSH", "biglist", "xxx"}},
+		{"ZADD", []string{"ZADD", "myzset", "0", "element:000000000042"}},
+		{"HSET", []string{"HSET", "myhash", "element:000000000042", "xxx"}},
 		{"MSET10", []string{"MSET", "k1", "xxx", "k2", "xxx", "k3", "xxx", "k4", "xxx", "k5", "xxx", "k6", "xxx", "k7", "xxx", "k8", "xxx", "k9", "xxx", "k10", "xxx"}},
 	}
 	for _, tc := range cases {
@@ -31,6 +36,10 @@ func BenchmarkExec(b *testing.B) {
 			}
 			w := &resp.Writer{Proto: 2}
 			x.Exec(cl, [][]byte{[]byte("SET"), []byte("key:000000000042"), []byte("xxx")}, w, 1)
+			// redis-benchmark's LRANGE tests read a list of 600 elements.
+			for i := 0; i < 600; i++ {
+				x.Exec(cl, [][]byte{[]byte("LPUSH"), []byte("mylist"), []byte("xxx")}, w, 1)
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

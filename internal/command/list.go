@@ -229,8 +229,12 @@ func lrangeCmd(c *Ctx) {
 		return
 	}
 	c.W.Array(e - s + 1)
-	for i := s; i <= e; i++ {
-		c.W.BulkString(l.At(i))
+	a, b := l.Segments(s, e)
+	for _, v := range a {
+		c.W.BulkString(v)
+	}
+	for _, v := range b {
+		c.W.BulkString(v)
 	}
 }
 

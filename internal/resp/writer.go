@@ -2,7 +2,9 @@ package resp
 
 import (
 	"math"
+	"slices"
 	"strconv"
+	"unsafe"
 )
 
 // Writer appends replies to Buf in the protocol version the client chose
@@ -59,22 +61,46 @@ var smallInts = func() []string {
 }()
 
 // Bulk appends a bulk string.
-func (w *Writer) Bulk(b []byte) {
-	w.Buf = append(w.Buf, '$')
-	w.Buf = strconv.AppendInt(w.Buf, int64(len(b)), 10)
-	w.Buf = append(w.Buf, crlf...)
-	w.Buf = append(w.Buf, b...)
-	w.Buf = append(w.Buf, crlf...)
-}
+func (w *Writer) Bulk(b []byte) { w.BulkString(unsafeString(b)) }
+
+// unsafeString views b as a string without copying, for callees that only
+// copy from it and keep nothing.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // BulkString appends a bulk string.
 func (w *Writer) BulkString(s string) {
-	w.Buf = append(w.Buf, '$')
-	w.Buf = strconv.AppendInt(w.Buf, int64(len(s)), 10)
-	w.Buf = append(w.Buf, crlf...)
-	w.Buf = append(w.Buf, s...)
-	w.Buf = append(w.Buf, crlf...)
+	if len(s) >= len(bulkHeaders) {
+		w.Buf = append(w.Buf, '$')
+		w.Buf = strconv.AppendInt(w.Buf, int64(len(s)), 10)
+		w.Buf = append(w.Buf, crlf...)
+		w.Buf = append(w.Buf, s...)
+		w.Buf = append(w.Buf, crlf...)
+		return
+	}
+	// Small strings dominate replies (LRANGE, HGETALL, ...): a ready header
+	// saves formatting the length each time, and one capacity check covers
+	// the whole element.
+	h := bulkHeaders[len(s)]
+	n := len(w.Buf)
+	need := len(h) + len(s) + 2
+	if cap(w.Buf)-n < need {
+		w.Buf = slices.Grow(w.Buf, need)
+	}
+	b := w.Buf[n : n+need]
+	copy(b, h)
+	copy(b[len(h):], s)
+	b[need-2], b[need-1] = '\r', '\n'
+	w.Buf = w.Buf[:n+need]
 }
+
+// bulkHeaders are "$<n>\r\n" for small n.
+var bulkHeaders = func() []string {
+	h := make([]string, 64)
+	for i := range h {
+		h[i] = "$" + strconv.Itoa(i) + "\r\n"
+	}
+	return h
+}()
 
 // BulkInt appends n as a bulk string.
 func (w *Writer) BulkInt(n int64) {

@@ -2,6 +2,7 @@ package resp
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -17,6 +18,15 @@ func TestWriter(t *testing.T) {
 		{"int", 2, func(w *Writer) { w.Int(-42) }, ":-42\r\n"},
 		{"small int", 2, func(w *Writer) { w.Int(7) }, ":7\r\n"},
 		{"bulk", 2, func(w *Writer) { w.Bulk([]byte("hi")) }, "$2\r\nhi\r\n"},
+		{"bulk empty", 2, func(w *Writer) { w.Bulk(nil) }, "$0\r\n\r\n"},
+		{"bulk 63", 2, func(w *Writer) { w.BulkString(strings.Repeat("a", 63)) }, "$63\r\n" + strings.Repeat("a", 63) + "\r\n"},
+		{"bulk 64", 2, func(w *Writer) { w.BulkString(strings.Repeat("b", 64)) }, "$64\r\n" + strings.Repeat("b", 64) + "\r\n"},
+		{"bulk 1000", 2, func(w *Writer) { w.Bulk([]byte(strings.Repeat("c", 1000))) }, "$1000\r\n" + strings.Repeat("c", 1000) + "\r\n"},
+		{"bulks grow the buffer", 2, func(w *Writer) {
+			for i := 0; i < 100; i++ {
+				w.BulkString("xyz")
+			}
+		}, strings.Repeat("$3\r\nxyz\r\n", 100)},
 		{"null resp2", 2, func(w *Writer) { w.Null() }, "$-1\r\n"},
 		{"null resp3", 3, func(w *Writer) { w.Null() }, "_\r\n"},
 		{"null array resp2", 2, func(w *Writer) { w.NullArray() }, "*-1\r\n"},

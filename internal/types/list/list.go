@@ -43,6 +43,18 @@ func (l *List) slot(i int) int { return (l.head + i) & (len(l.buf) - 1) }
 // At returns element i (0 <= i < Len()).
 func (l *List) At(i int) string { return l.buf[l.slot(i)] }
 
+// Segments returns elements start..end (inclusive, in range) as at most
+// two slices of the ring buffer, in order: readers walk them without
+// index arithmetic per element. The slices alias the list; do not keep
+// them across a change.
+func (l *List) Segments(start, end int) (a, b []string) {
+	from, to := l.slot(start), l.slot(end)
+	if from <= to {
+		return l.buf[from : to+1], nil
+	}
+	return l.buf[from:], l.buf[:to+1]
+}
+
 // SetAt replaces element i.
 func (l *List) SetAt(i int, v string) { l.buf[l.slot(i)] = v }
 
