@@ -34,6 +34,8 @@ func TestImportRules(t *testing.T) {
 		{"internal/glob", nil},
 		{"internal/keyspace", nil},
 		{"internal/enclave", nil},
+		{"internal/seal", nil},
+		{"internal/atomicfile", nil},
 		// Data structures: pure, on the keyspace's Object interface only.
 		{"internal/types/dict", nil},
 		{"internal/types/hash", []string{"internal/keyspace", "internal/types/dict"}},
