@@ -55,6 +55,11 @@ const (
 	flagPlain    = 1 << 25 // string never integer-encoded (INCRBYFLOAT results): embstr/raw
 	flagUnshared = 1 << 26 // integer string with its own object (COPY), not a shared integer
 	flagMask     = flagRaw | flagPlain | flagUnshared
+	// flagSnap is the snapshot mark: an entry whose mark equals the
+	// keyspace's current parity has been written by the running snapshot
+	// (or did not exist when it began). Not part of flagMask: value
+	// changes keep it.
+	flagSnap = 1 << 27
 )
 
 const lruMask = 1<<24 - 1
@@ -118,6 +123,9 @@ type Keyspace struct {
 	// writes are frozen.
 	ExpiryPaused bool
 	seed         maphash.Seed
+	// snapParity is flagSnap or 0; BeginSnapshot flips it, which makes
+	// every existing entry unwritten at once.
+	snapParity uint32
 }
 
 // New creates n empty databases.
@@ -432,7 +440,8 @@ func (db *DB) SetObject(key []byte, obj Object, now int64) *Entry {
 }
 
 func (db *DB) add(key string, now int64) *Entry {
-	e := &Entry{Key: key, volIdx: -1}
+	// A key created while a snapshot runs is not part of it: born marked.
+	e := &Entry{Key: key, volIdx: -1, meta: db.ks.snapParity}
 	db.touch(e, now)
 	if db.ks.LFU {
 		e.meta = e.meta&^lruMask | lfuInit(now)
@@ -573,7 +582,10 @@ func (db *DB) transfer(e *Entry, dst *DB, dstKey []byte, now int64) *Entry {
 	str, obj, exp, meta := e.Str, e.Obj, e.Expire, e.meta
 	db.deleteEntry(e)
 	ne := dst.add(string(dstKey), now)
-	ne.Str, ne.Obj, ne.meta = str, obj, meta
+	// The moved value takes its flags and access data along, but the new
+	// key keeps its own snapshot mark: it did not exist when a running
+	// snapshot began.
+	ne.Str, ne.Obj, ne.meta = str, obj, meta&^flagSnap|ne.meta&flagSnap
 	if exp != 0 {
 		dst.SetExpire(ne, exp)
 	}
@@ -607,6 +619,47 @@ func (db *DB) Copy(e *Entry, dst *DB, dstKey []byte, now int64) *Entry {
 func (db *DB) signal(key string) {
 	if db.ks.OnModify != nil {
 		db.ks.OnModify(db, key)
+	}
+}
+
+// BeginSnapshot starts a point-in-time snapshot: from now on every
+// existing entry counts as unwritten until MarkWritten, and entries created
+// later as written. The caller installs its Hook to write entries before
+// they change.
+func (ks *Keyspace) BeginSnapshot() { ks.snapParity ^= flagSnap }
+
+// MarkWritten marks e as written by the running snapshot and reports
+// whether it was unwritten (then the caller writes it now).
+func (ks *Keyspace) MarkWritten(e *Entry) bool {
+	if e.meta&flagSnap == ks.snapParity {
+		return false
+	}
+	e.meta ^= flagSnap
+	return true
+}
+
+// Adopt replaces every database's contents with src's (a keyspace loaded
+// from a snapshot), leaving src empty. Clients watching or blocked on keys
+// are told of every key that existed before or exists after.
+func (ks *Keyspace) Adopt(src *Keyspace) {
+	for i, db := range ks.DBs {
+		if i >= len(src.DBs) {
+			break
+		}
+		sdb := src.DBs[i]
+		db.Flush()
+		// The dict moves as a whole (its hash seed with it); its entries'
+		// marks are made to read "written" under this keyspace's parity.
+		db.dict, sdb.dict = sdb.dict, db.dict
+		db.volatile, sdb.volatile = sdb.volatile, db.volatile
+		db.AvgTTL = sdb.AvgTTL
+		db.dict.each(func(e *Entry) bool {
+			e.meta = e.meta&^flagSnap | ks.snapParity
+			if ks.OnModify != nil {
+				ks.OnModify(db, e.Key)
+			}
+			return true
+		})
 	}
 }
 

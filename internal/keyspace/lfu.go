@@ -56,3 +56,28 @@ func lfuTouch(data uint32, now int64) uint32 {
 	}
 	return lfuMinutes(now)<<8 | counter
 }
+
+// SetIdle makes e look last accessed idleSec seconds before now (RESTORE
+// IDLETIME, an RDB's IDLE field). Under an LFU policy it does nothing, as
+// in Redis. An idle time beyond the wrapping clock's range gives the
+// clock's far side, as Redis does.
+func (db *DB) SetIdle(e *Entry, idleSec, now int64) {
+	if db.ks.LFU {
+		return
+	}
+	clock := int64(lruClock(now))
+	abs := clock - idleSec
+	if abs < 0 {
+		abs = (clock + lruMask/2) % lruMask
+	}
+	e.meta = e.meta&^lruMask | uint32(abs)
+}
+
+// SetFreq sets e's LFU counter (RESTORE FREQ, an RDB's FREQ field). Under
+// an LRU policy it does nothing, as in Redis.
+func (db *DB) SetFreq(e *Entry, freq uint8, now int64) {
+	if !db.ks.LFU {
+		return
+	}
+	e.meta = e.meta&^lruMask | lfuMinutes(now)<<8 | uint32(freq)
+}
