@@ -36,6 +36,11 @@ func TestImportRules(t *testing.T) {
 		{"internal/enclave", nil},
 		{"internal/seal", nil},
 		{"internal/atomicfile", nil},
+		{"internal/rdb", nil},
+		// Where the data types meet the file format.
+		{"internal/rdbconv", []string{"internal/keyspace", "internal/rdb", "internal/types/"}},
+		// Snapshots: the walk, the file, the key; never the network.
+		{"internal/snapshot", []string{"internal/atomicfile", "internal/config", "internal/enclave", "internal/glob", "internal/keyspace", "internal/rdb", "internal/rdbconv", "internal/seal", "internal/types/"}},
 		// Data structures: pure, on the keyspace's Object interface only.
 		{"internal/types/dict", nil},
 		{"internal/types/hash", []string{"internal/keyspace", "internal/types/dict"}},
@@ -45,8 +50,8 @@ func TestImportRules(t *testing.T) {
 		{"internal/config", []string{"internal/glob"}},
 		{"internal/manifest", []string{"internal/config", "internal/enclave", "internal/glob"}},
 		// Commands sit on the keyspace and the protocol writer, never on the server.
-		{"internal/command", []string{"internal/keyspace", "internal/resp", "internal/config", "internal/glob", "internal/enclave", "internal/types/"}},
-		{"internal/server", []string{"internal/command", "internal/keyspace", "internal/resp", "internal/config", "internal/glob", "internal/enclave", "internal/types/"}},
+		{"internal/command", []string{"internal/keyspace", "internal/resp", "internal/config", "internal/glob", "internal/enclave", "internal/rdb", "internal/rdbconv", "internal/types/"}},
+		{"internal/server", []string{"internal/command", "internal/keyspace", "internal/resp", "internal/config", "internal/glob", "internal/enclave", "internal/rdb", "internal/rdbconv", "internal/types/"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {
