@@ -29,3 +29,18 @@ func TestCommandReplyShapesRESP3(t *testing.T) {
 		t.Errorf("COMMAND INFO ping: ends %q", got[max(0, len(got)-20):])
 	}
 }
+
+// Every version in a command's history has its note, and every command
+// with metadata has a summary, so COMMAND DOCS never shows an empty text.
+func TestProseCoversMetadata(t *testing.T) {
+	for name, m := range cmdMetaData {
+		p, ok := cmdProse[name]
+		if !ok || p.Summary == "" {
+			t.Errorf("%s: no summary in cmdProse", name)
+			continue
+		}
+		if len(p.History) != len(m.History) {
+			t.Errorf("%s: %d history notes for %d versions %v", name, len(p.History), len(m.History), m.History)
+		}
+	}
+}
