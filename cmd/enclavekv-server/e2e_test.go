@@ -70,11 +70,19 @@ func (p *proc) addr() string { return "127.0.0.1:" + strconv.Itoa(p.port) }
 func start(t *testing.T, args ...string) *proc {
 	t.Helper()
 	p := &proc{done: make(chan struct{})}
-	hasPort := false
+	hasPort, hasDir := false, false
 	for _, a := range args {
-		if a == "--port" {
+		switch a {
+		case "--port":
 			hasPort = true
+		case "--dir":
+			hasDir = true
 		}
+	}
+	// Snapshots (the default save points, SHUTDOWN) go to a directory of
+	// the test's, never into the source tree.
+	if !hasDir {
+		args = append(args, "--dir", t.TempDir())
 	}
 	if !hasPort {
 		p.port = freePort(t)
@@ -486,7 +494,7 @@ func TestSignalShutdown(t *testing.T) {
 	logfile := filepath.Join(dir, "ekv.log")
 	p := &proc{done: make(chan struct{})}
 	p.port = freePort(t)
-	p.cmd = exec.Command(binPath, "--port", strconv.Itoa(p.port), "--bind", "127.0.0.1", "--pidfile", pidfile, "--logfile", logfile)
+	p.cmd = exec.Command(binPath, "--port", strconv.Itoa(p.port), "--bind", "127.0.0.1", "--pidfile", pidfile, "--logfile", logfile, "--dir", dir)
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -525,7 +533,8 @@ func TestSignalShutdown(t *testing.T) {
 	order := []string{
 		"# oO0OoO0OoO0Oo enclavekv is starting", "# Configuration loaded", "# Server initialized",
 		"* Ready to accept connections tcp", "# Received SIGTERM scheduling shutdown...",
-		"# User requested shutdown...", "* Removing the pid file.", "# enclavekv is now ready to exit, bye bye...",
+		"# User requested shutdown...", "# Saving the final RDB snapshot before exiting.", "* DB saved on disk",
+		"* Removing the pid file.", "# enclavekv is now ready to exit, bye bye...",
 	}
 	log := string(logb)
 	at := 0

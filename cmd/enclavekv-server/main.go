@@ -13,8 +13,10 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/enclavekv/enclavekv/internal/command"
 	"github.com/enclavekv/enclavekv/internal/config"
 	"github.com/enclavekv/enclavekv/internal/server"
+	"github.com/enclavekv/enclavekv/internal/snapshot"
 )
 
 const usage = `Usage: ./enclavekv-server [/path/to/redis.conf] [options] [-]
@@ -122,6 +124,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	srv := server.New(cfg, log)
 	srv.SetEnclave(enc.commandView())
+	persist := &persistence{cfg: cfg, m: snapshot.New(snapshot.Options{
+		KS: srv.Keyspace(), Lock: srv, Config: cfg, Platform: enc.platform,
+		Policy: enc.manifest.SealingPolicy, Log: log, RedisVersion: server.RedisVersion,
+	})}
+	srv.SetPersistence(persist)
+	srv.ShutdownHook = func(opts command.ShutdownOpts) error { return persist.shutdown(opts, log.Warning) }
 	if err := srv.Listen(); err != nil {
 		log.Warning(err.Error())
 		return 1
@@ -135,6 +143,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	log.Warning("Server initialized")
+	srv.Lock()
+	_, err = persist.m.Load(persist.limits())
+	srv.Unlock()
+	if err != nil {
+		log.Warning("Fatal error loading the DB: " + err.Error() + ". Exiting.")
+		return 1
+	}
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)

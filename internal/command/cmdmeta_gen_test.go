@@ -42,6 +42,7 @@ var metaCommands = strings.Fields(`
 	sort sort_ro
 	blpop brpop brpoplpush blmove blmpop bzpopmin bzpopmax bzmpop
 	multi exec discard watch unwatch
+	save bgsave lastsave sync replconf dump restore
 `)
 
 // TestGenerateCommandMeta asks the reference redis-server for COMMAND INFO

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -42,10 +43,49 @@ func debugCmd(c *Ctx) {
 		debugPopulate(c)
 	case eqFold(sub, "protocol") && n == 3:
 		debugProtocol(c)
+	case eqFold(sub, "reload"):
+		debugReload(c)
 	default:
 		c.subcommandSyntaxError()
 	}
 }
+
+// debugReload saves the dataset and loads it back (DEBUG RELOAD [NOSAVE]).
+// Unlike Redis, a failed load leaves the dataset as it was: the snapshot is
+// loaded aside and takes its place only when complete.
+func debugReload(c *Ctx) {
+	save := true
+	for _, opt := range c.Args[2:] {
+		switch {
+		case eqFold(opt, "nosave"):
+			save = false
+		case eqFold(opt, "merge"), eqFold(opt, "noflush"):
+			c.Error(ErrReloadMergeUnsupported)
+			return
+		default:
+			c.Error(ErrReloadOptions)
+			return
+		}
+	}
+	p := c.St.Persist
+	if p == nil {
+		c.Error(ErrGeneric)
+		return
+	}
+	if err := p.Reload(!save); err != nil {
+		if save && errors.Is(err, ErrReloadSave) {
+			c.Error(ErrGeneric)
+			return
+		}
+		c.Error(ErrReloadLoad)
+		return
+	}
+	c.W.OK()
+}
+
+// ErrReloadSave is what Persistence.Reload wraps when the save failed (as
+// opposed to the load).
+var ErrReloadSave = errors.New("saving failed")
 
 func debugHelp(c *Ctx) {
 	replyHelp(c,

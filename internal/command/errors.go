@@ -23,6 +23,22 @@ const (
 	// password; then the connection is closed. Its wording is Redis's, since
 	// clients and operators search for it.
 	ErrProtectedMode = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+	// Persistence.
+	ErrGeneric                = "ERR"
+	ErrBgsaveInProgress       = "ERR Background save already in progress"
+	BgsaveStarted             = "Background saving started"
+	BgsaveScheduled           = "Background saving scheduled"
+	ErrMisconf                = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+	ErrReloadOptions          = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
+	ErrReloadMergeUnsupported = "ERR DEBUG RELOAD MERGE and NOFLUSH are not supported by enclavekv"
+	ErrReloadLoad             = "ERR Error trying to load the RDB dump, check server logs."
+	ErrBusyKey                = "BUSYKEY Target key name already exists."
+	ErrRestoreTTL             = "ERR Invalid TTL value, must be >= 0"
+	ErrRestoreIdle            = "ERR Invalid IDLETIME value, must be >= 0"
+	ErrRestoreFreq            = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+	ErrDumpPayload            = "ERR DUMP payload version or checksum are wrong"
+	ErrBadDataFormat          = "ERR Bad data format"
+	ErrReplconfOption         = "ERR Unrecognized REPLCONF option: %s"
 	// Transactions.
 	ErrMultiNested    = "ERR MULTI calls can not be nested"
 	ErrExecNoMulti    = "ERR EXEC without MULTI"

@@ -108,6 +108,14 @@ func (x *Executor) exec(ctx *Ctx, cl *Client, args [][]byte, w *resp.Writer, now
 		x.reject(ctx, cmd, ErrReplicaKeyspace, mark)
 		return
 	}
+	// After a failed background save, writes (and PING, as in Redis) are
+	// refused until a save succeeds, so that clients learn that what
+	// they write is not being persisted.
+	if p := x.State.Persist; p != nil && p.WritesRefused() &&
+		(cmd.Flags&Write != 0 || cmd.Name == "ping" || cmd.Name == "exec" && cl.Multi != nil && cl.Multi.flags&Write != 0) {
+		x.reject(ctx, cmd, ErrMisconf, mark)
+		return
+	}
 	if cl.Multi != nil && queuesIn(cmd) {
 		if cmd.Flags&NoMulti != 0 {
 			x.reject(ctx, cmd, ErrNotInMulti, mark)

@@ -400,9 +400,18 @@ func flushallCmd(c *Ctx) {
 	for _, db := range c.KS.DBs {
 		n += int64(db.Flush())
 	}
-	// Redis counts the removed keys plus one, so that even an empty
-	// FLUSHALL counts as a change.
-	c.Dirty(n + 1)
+	c.Dirty(n)
+	// As in Redis, a background save in progress is dropped, and with save
+	// points the empty dataset is saved at once, so a restart does not
+	// bring back what was flushed.
+	if p := c.St.Persist; p != nil {
+		p.AbortBG()
+		if p.SavePointsSet() {
+			_ = p.Save()
+		}
+	}
+	// Then one more change, so that even an empty FLUSHALL counts.
+	c.Dirty(1)
 	c.W.OK()
 }
 

@@ -13,13 +13,13 @@ import (
 // transaction so that EXEC answers EXECABORT, as Redis does.
 
 func init() {
-	tx := []string{"@transaction"}
+	tx := []string{"transaction"}
 	register(
-		&Command{Name: "multi", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Handler: multiCmd, Categories: append([]string{"@fast"}, tx...)},
-		&Command{Name: "exec", Arity: 1, Flags: NoScript | Loading | Stale | SkipSlowlog, Handler: execCmd, Categories: append([]string{"@slow"}, tx...)},
-		&Command{Name: "discard", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Handler: discardCmd, Categories: append([]string{"@fast"}, tx...)},
-		&Command{Name: "watch", Arity: -2, Flags: NoScript | Loading | Stale | Fast | AllowBusy, FirstKey: 1, LastKey: -1, Handler: watchCmd, Categories: append([]string{"@fast"}, tx...)},
-		&Command{Name: "unwatch", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Handler: unwatchCmd, Categories: append([]string{"@fast"}, tx...)},
+		&Command{Name: "multi", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Handler: multiCmd, Categories: append([]string{"fast"}, tx...)},
+		&Command{Name: "exec", Arity: 1, Flags: NoScript | Loading | Stale | SkipSlowlog, Handler: execCmd, Categories: append([]string{"slow"}, tx...)},
+		&Command{Name: "discard", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Handler: discardCmd, Categories: append([]string{"fast"}, tx...)},
+		&Command{Name: "watch", Arity: -2, Flags: NoScript | Loading | Stale | Fast | AllowBusy, FirstKey: 1, LastKey: -1, Handler: watchCmd, Categories: append([]string{"fast"}, tx...)},
+		&Command{Name: "unwatch", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Handler: unwatchCmd, Categories: append([]string{"fast"}, tx...)},
 	)
 }
 

@@ -33,6 +33,9 @@ type State struct {
 	hists           map[*Command]*latHist
 	latencyTracking atomic.Bool
 
+	// Persist is the snapshot machinery (nil when not wired: unit tests).
+	Persist Persistence
+
 	// Enclave is the runtime the server runs in (nil in unit tests that
 	// do not need one).
 	Enclave *Enclave

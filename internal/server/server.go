@@ -125,6 +125,10 @@ func New(cfg *config.Config, log *Logger) *Server {
 // in (INFO enclave, ENCLAVE). Call it before Serve.
 func (s *Server) SetEnclave(e *command.Enclave) { s.st.Enclave = e }
 
+// SetPersistence wires the snapshot machinery: commands reach it, the cron
+// runs its save points, INFO reports it. Call it before Serve.
+func (s *Server) SetPersistence(p command.Persistence) { s.st.Persist = p }
+
 // Keyspace exposes the data for wiring persistence in cmd/.
 func (s *Server) Keyspace() *keyspace.Keyspace { return s.ks }
 
@@ -509,13 +513,13 @@ func (s *Server) closeLocked() {
 func (s *Server) StopOnSignal(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.log.Warning("User requested shutdown...")
 	if s.ShutdownHook != nil {
 		if err := s.ShutdownHook(command.ShutdownOpts{}); err != nil {
 			s.log.Warning(name + " received but errors trying to shut down the server, check the logs for more information")
 			return
 		}
 	}
-	s.log.Warning("User requested shutdown...")
 	s.closeLocked()
 }
 
@@ -535,6 +539,11 @@ func (s *Server) cron() {
 		p := period()
 		tick.Reset(p)
 		s.activeExpire(p)
+		if ps := s.st.Persist; ps != nil {
+			s.mu.Lock()
+			ps.Cron(time.Now())
+			s.mu.Unlock()
+		}
 		s.ops.sample(s.st.Stats.Commands.Load(), s.stats.netIn.Load(), s.stats.netOut.Load())
 		s.closeIdleClients()
 	}
@@ -667,12 +676,13 @@ func (s *Server) Shutdown(opts command.ShutdownOpts) string {
 	if opts.Abort {
 		return command.ErrNoShutdown
 	}
+	s.log.Warning("User requested shutdown...")
 	if s.ShutdownHook != nil {
 		if err := s.ShutdownHook(opts); err != nil && !opts.Force {
+			s.log.Warning("Errors trying to SHUTDOWN. Check logs.")
 			return command.ErrShutdownErrors
 		}
 	}
-	s.log.Warning("User requested shutdown...")
 	s.closeLocked() // we are in a loop turn: the lock is held
 	return ""
 }
@@ -700,7 +710,13 @@ func (s *Server) Info() command.ServerInfo {
 		}
 	}
 	ops, in, out := s.ops.rates()
+	var persist *command.PersistenceInfo
+	if p := s.st.Persist; p != nil {
+		pi := p.Info()
+		persist = &pi
+	}
 	return command.ServerInfo{
+		Persistence:             persist,
 		Version:                 Version,
 		RedisVersion:            RedisVersion,
 		Pid:                     os.Getpid(),
