@@ -8,6 +8,7 @@
 //	enclavekv keygen --out K
 //	enclavekv manifest
 //	enclavekv platform-key [--sim-platform-secret PATH]
+//	enclavekv rdb import [--host H] [--port P] [--password PW] [--replace] [--save=false] FILE
 //	enclavekv verify --host H --port P (--expect-measurement M | --expect-signer S [--min-svn N] [--product-id N])
 //	                 [--allow-simulated --sim-platform-key K] [--allow-debug] [--timeout D]
 //
@@ -52,6 +53,10 @@ Commands:
   platform-key [--sim-platform-secret PATH]
         Print this host's simulated platform key (run it on the server's
         host, as the server's user), for verify's --sim-platform-key.
+  rdb import [--host H] [--port P] [--password PW] [--replace] [--save=false] FILE
+        Check a plaintext RDB file from Redis completely, then RESTORE its
+        keys into a running server and SAVE, which seals them there. Prints
+        the file's SHA-256 so you can check it is the file you meant.
   verify --host H --port P (--expect-measurement M | --expect-signer S
          [--min-svn N] [--product-id N]) [--allow-simulated
          --sim-platform-key K] [--allow-debug] [--timeout D]
@@ -83,6 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"manifest":     manifestCmd,
 		"platform-key": platformKeyCmd,
 		"verify":       verifyCmd,
+		"rdb":          rdbCmd,
 	}
 	fn := cmds[args[0]]
 	if fn == nil {
