@@ -48,14 +48,24 @@ type Persistence interface {
 	Cron(now time.Time)
 }
 
-func saveCmd(c *Ctx) {
+// idlePersist returns the persistence machinery when no background save
+// runs; otherwise it replies Redis's error.
+func (c *Ctx) idlePersist() (Persistence, bool) {
 	p := c.St.Persist
-	if p == nil {
+	switch {
+	case p == nil:
 		c.Error(ErrGeneric)
-		return
-	}
-	if p.InProgress() {
+		return nil, false
+	case p.InProgress():
 		c.Error(ErrBgsaveInProgress)
+		return nil, false
+	}
+	return p, true
+}
+
+func saveCmd(c *Ctx) {
+	p, ok := c.idlePersist()
+	if !ok {
 		return
 	}
 	if err := p.Save(); err != nil {
@@ -72,15 +82,10 @@ func bgsaveCmd(c *Ctx) {
 		c.SyntaxError()
 		return
 	}
-	p := c.St.Persist
-	if p == nil {
-		c.Error(ErrGeneric)
-		return
-	}
 	// As in Redis, SCHEDULE does not wait for a running snapshot; a BGSAVE
 	// inside EXEC is always scheduled, to run after it.
-	if p.InProgress() {
-		c.Error(ErrBgsaveInProgress)
+	p, ok := c.idlePersist()
+	if !ok {
 		return
 	}
 	scheduled, err := p.BGSave(c.Client.InExec)
