@@ -144,6 +144,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	log.Warning("Server initialized")
 	srv.Lock()
+	persist.m.RemoveTemps()
 	_, err = persist.m.Load(persist.limits())
 	srv.Unlock()
 	if err != nil {

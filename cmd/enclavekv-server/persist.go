@@ -41,8 +41,9 @@ func (p *persistence) Cron(now time.Time) { p.m.Cron(now) }
 func (p *persistence) Dump() ([]byte, error) { return p.m.Dump() }
 
 func (p *persistence) Reload(noSave bool) error {
+	// A save in progress would write the dataset this reload replaces.
+	p.m.AbortBG()
 	if !noSave {
-		p.m.AbortBG()
 		if err := p.m.Save(); err != nil {
 			return fmt.Errorf("%w: %v", command.ErrReloadSave, err)
 		}

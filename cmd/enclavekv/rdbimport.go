@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -44,8 +45,14 @@ func rdbCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	path := pos[0]
 
+	// The file is read once into memory, so that what is checked is what
+	// is sent, even if the file changes meanwhile.
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
 	// Pass 1: the whole file parses and holds nothing we cannot restore.
-	sum, keys, err := checkRDB(path)
+	sum, keys, err := checkRDB(path, data)
 	if err != nil {
 		return err
 	}
@@ -68,14 +75,9 @@ func rdbCmd(args []string, stdout, stderr io.Writer) error {
 	}
 
 	// Pass 2: RESTORE every key, pipelined.
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	imp := &importer{rc: rc, replace: *replace, db: -1, now: time.Now().UnixMilli()}
-	if err := rdb.Load(bufio.NewReaderSize(f, 1<<20), imp, rdb.Limits{}); err != nil {
-		return fmt.Errorf("%s changed while importing: %w", path, err)
+	if err := rdb.Load(bytes.NewReader(data), imp, rdb.Limits{}); err != nil {
+		return fmt.Errorf("importing %s: %w", path, err)
 	}
 	if err := imp.drain(0); err != nil {
 		return err
@@ -93,23 +95,21 @@ func rdbCmd(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// checkRDB reads the whole file, refusing what the server could not
-// restore, and returns its SHA-256 and key count.
-func checkRDB(path string) (string, int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	c := &rdbChecker{}
-	if err := rdb.Load(bufio.NewReaderSize(io.TeeReader(f, h), 1<<20), c, rdb.Limits{}); err != nil {
+// checkRDB parses the whole file, refusing what the server could not
+// restore (streams, a key twice), and returns its SHA-256 and key count.
+func checkRDB(path string, data []byte) (string, int, error) {
+	c := &rdbChecker{seen: map[int]map[string]bool{}}
+	if err := rdb.Load(bytes.NewReader(data), c, rdb.Limits{}); err != nil {
 		return "", 0, fmt.Errorf("%s: %w (nothing was imported)", path, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), c.keys, nil
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), c.keys, nil
 }
 
-type rdbChecker struct{ keys int }
+type rdbChecker struct {
+	keys int
+	seen map[int]map[string]bool
+}
 
 func (c *rdbChecker) Aux(k, v []byte) error                   { return nil }
 func (c *rdbChecker) ResizeDB(db int, keys, exp uint64) error { return nil }
@@ -117,6 +117,13 @@ func (c *rdbChecker) Entry(db int, key []byte, v *rdb.Value, exp int64, _ rdb.LR
 	if v.Kind == rdb.KindStream {
 		return fmt.Errorf("key %q is a stream, a type enclavekv does not have yet", key)
 	}
+	if c.seen[db] == nil {
+		c.seen[db] = map[string]bool{}
+	}
+	if c.seen[db][string(key)] {
+		return fmt.Errorf("key %q appears twice in database %d", key, db)
+	}
+	c.seen[db][string(key)] = true
 	if _, err := rdb.DumpPayload(v, false); err != nil {
 		return fmt.Errorf("key %q: %w", key, err)
 	}

@@ -8,16 +8,29 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 )
+
+// ErrDiscarded is WriteGuarded's error when keep said no.
+var ErrDiscarded = errors.New("atomicfile: discarded before the rename")
 
 // Write replaces path with what write produces. The temporary file is
 // named tempPrefix + random + ".tmp" in path's directory and is removed if
 // anything fails; path is untouched then.
-func Write(path, tempPrefix string, perm os.FileMode, write func(w io.Writer) error) (err error) {
+func Write(path, tempPrefix string, perm os.FileMode, write func(w io.Writer) error) error {
+	return WriteGuarded(path, tempPrefix, perm, write, nil, nil)
+}
+
+// WriteGuarded is Write with a last word: once the new content is on disk,
+// it takes guard and asks keep; only if keep says yes is the file renamed
+// into place, still under guard. Writers of one path sharing a guard thus
+// rename in a known order, and one that was overtaken can step back.
+func WriteGuarded(path, tempPrefix string, perm os.FileMode, write func(w io.Writer) error, guard sync.Locker, keep func() bool) (err error) {
 	dir := filepath.Dir(path)
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
@@ -45,7 +58,16 @@ func Write(path, tempPrefix string, perm os.FileMode, write func(w io.Writer) er
 	if err = f.Close(); err != nil {
 		return err
 	}
+	if guard != nil {
+		guard.Lock()
+		defer guard.Unlock()
+		if keep != nil && !keep() {
+			os.Remove(tmp)
+			return ErrDiscarded
+		}
+	}
 	if err = os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	return SyncDir(dir)

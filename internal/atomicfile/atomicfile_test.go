@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -46,5 +47,28 @@ func TestWrite(t *testing.T) {
 				t.Fatalf("mode %v", fi.Mode())
 			}
 		})
+	}
+}
+
+// A guarded writer that was overtaken steps back: the file stays as the
+// other writer left it, and no temp file remains.
+func TestWriteGuardedDiscard(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	var mu sync.Mutex
+	write := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	if err := WriteGuarded(path, "temp-", 0o600, write("newer"), &mu, func() bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteGuarded(path, "temp-", 0o600, write("older"), &mu, func() bool { return false }); !errors.Is(err, ErrDiscarded) {
+		t.Fatalf("discarded write: %v", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "newer" {
+		t.Fatalf("file holds %q", got)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("%d files in dir", len(ents))
 	}
 }

@@ -396,19 +396,21 @@ func flushallCmd(c *Ctx) {
 	if !c.flushArgs() {
 		return
 	}
+	// As in Redis, a background save in progress is dropped first (it
+	// would otherwise write out every key before the flush drops it), and
+	// with save points the empty dataset is saved at once, so a restart
+	// does not bring back what was flushed.
+	p := c.St.Persist
+	if p != nil {
+		p.AbortBG()
+	}
 	var n int64
 	for _, db := range c.KS.DBs {
 		n += int64(db.Flush())
 	}
 	c.Dirty(n)
-	// As in Redis, a background save in progress is dropped, and with save
-	// points the empty dataset is saved at once, so a restart does not
-	// bring back what was flushed.
-	if p := c.St.Persist; p != nil {
-		p.AbortBG()
-		if p.SavePointsSet() {
-			_ = p.Save()
-		}
+	if p != nil && p.SavePointsSet() {
+		_ = p.Save()
 	}
 	// Then one more change, so that even an empty FLUSHALL counts.
 	c.Dirty(1)

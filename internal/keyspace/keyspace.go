@@ -581,6 +581,12 @@ func (db *DB) MoveTo(e *Entry, dst *DB, now int64) *Entry {
 func (db *DB) transfer(e *Entry, dst *DB, dstKey []byte, now int64) *Entry {
 	str, obj, exp, meta := e.Str, e.Obj, e.Expire, e.meta
 	db.deleteEntry(e)
+	// The caller found dstKey free or removed it, but while expiry is
+	// paused an expired entry may still sit there: it goes, or the dict
+	// would hold the key twice.
+	if stale := dst.dict.find(dstKey); stale != nil {
+		dst.deleteEntry(stale)
+	}
 	ne := dst.add(string(dstKey), now)
 	// The moved value takes its flags and access data along, but the new
 	// key keeps its own snapshot mark: it did not exist when a running

@@ -609,3 +609,39 @@ func TestExpiryPaused(t *testing.T) {
 		t.Fatalf("after the pause a lookup reclaims: len %d", db.Len())
 	}
 }
+
+// While expiry is paused, RENAME and MOVE onto a key that has expired (but
+// is still stored) replace it rather than storing the key twice.
+func TestTransferOntoPausedExpiredKey(t *testing.T) {
+	for _, op := range []string{"rename", "move"} {
+		t.Run(op, func(t *testing.T) {
+			ks := New(16)
+			db, other := ks.DBs[0], ks.DBs[1]
+			const t0 = int64(1_700_000_000_000)
+			target := db
+			if op == "move" {
+				target = other
+			}
+			old := target.SetString([]byte("dst"), []byte("old"), t0, false)
+			target.SetExpire(old, t0+50)
+			src := db.SetString([]byte("src"), []byte("new"), t0, false)
+			if op == "move" {
+				src = db.SetString([]byte("dst"), []byte("new"), t0, false)
+			}
+			ks.ExpiryPaused = true
+			now := t0 + 100
+			if op == "rename" {
+				db.Rename(src, []byte("dst"), now)
+			} else {
+				db.MoveTo(src, other, now)
+			}
+			ks.ExpiryPaused = false
+			if n := target.Len(); n != 1 {
+				t.Fatalf("%d keys in the target database, want 1", n)
+			}
+			if e := target.Lookup([]byte("dst"), now); e == nil || string(e.Str) != "new" {
+				t.Fatal("dst does not hold the moved value")
+			}
+		})
+	}
+}

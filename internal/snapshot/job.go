@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"sync/atomic"
 
 	"github.com/enclavekv/enclavekv/internal/keyspace"
 	"github.com/enclavekv/enclavekv/internal/rdb"
@@ -32,6 +33,9 @@ type Job struct {
 	selDB   int    // database of the last SELECTDB written, -1 for none
 	done    bool
 	discard bool // aborted: the walk only marks keys, writing nothing
+	// aborted is discard for the writer goroutine, which reads it without
+	// the lock just before renaming its file into place.
+	aborted atomic.Bool
 	err     error
 	written int64 // keys written so far
 	total   int64 // keys at Begin
@@ -181,8 +185,12 @@ var ErrAborted = errors.New("snapshot aborted")
 func (j *Job) Abort() {
 	j.removeHook()
 	j.discard = true
+	j.aborted.Store(true)
 	j.out.Reset()
 }
+
+// Aborted reports whether Abort was called; safe without the lock.
+func (j *Job) Aborted() bool { return j.aborted.Load() }
 
 func (j *Job) removeHook() {
 	if j.ks.Hook == j {

@@ -84,6 +84,10 @@ type Manager struct {
 	expiredKeys int64
 	// done is closed when the running BGSAVE has finished (tests, shutdown).
 	done chan struct{}
+	// fileMu orders the renames of snapshot files: a background writer
+	// that was aborted meanwhile must not rename its older file over a
+	// newer one.
+	fileMu sync.Mutex
 }
 
 // New returns a Manager; nothing touches the disk until LoadAtStart or a
@@ -115,6 +119,14 @@ func (m *Manager) ensureKey(create bool) error {
 				return fmt.Errorf("key file %s belongs to another instance", path)
 			}
 			return nil
+		}
+		// The key must be bound the way the manifest says: a key file made
+		// under the signer policy (which other builds of the signer can
+		// open) is not good enough for a build that asks for its own
+		// measurement, and the reverse.
+		if ki.Policy != uint8(m.o.Policy) {
+			return fmt.Errorf("key file %s was sealed under the %s policy, but the manifest asks for %s: refusing it",
+				path, enclave.SealPolicy(ki.Policy), m.o.Policy)
 		}
 		mk, oerr := seal.OpenKeyFile(b, m.o.Platform.SealKey)
 		if oerr != nil {
@@ -189,7 +201,7 @@ func (m *Manager) Save() error {
 	}
 	start := time.Now()
 	if err := m.saveLocked(); err != nil {
-		m.o.Log.Warning("Failed saving the DB: " + err.Error())
+		m.o.Log.Warning("Failed saving the DB: " + logSafe(err))
 		m.lastOK = false
 		return err
 	}
@@ -208,7 +220,7 @@ func (m *Manager) saveLocked() error {
 	}
 	h := m.header()
 	job := Begin(m.o.KS, m.writerOptions(), m.aux(time.Now()))
-	err := atomicfile.Write(m.Path(), "temp-", 0o600, func(w io.Writer) error {
+	err := atomicfile.WriteGuarded(m.Path(), "temp-", 0o600, func(w io.Writer) error {
 		sw, err := seal.NewWriter(w, m.master, h)
 		if err != nil {
 			return err
@@ -225,7 +237,7 @@ func (m *Manager) saveLocked() error {
 			}
 		}
 		return sw.Close()
-	})
+	}, &m.fileMu, nil)
 	if err != nil {
 		job.Abort()
 		for !job.Step(1 << 30) {
@@ -269,7 +281,7 @@ func (m *Manager) startBG() error {
 func (m *Manager) runBG(job *Job, path string, master *seal.MasterKey, h seal.Header, done chan struct{}) {
 	defer close(done)
 	lock := m.o.Lock
-	err := atomicfile.Write(path, "temp-", 0o600, func(w io.Writer) error {
+	err := atomicfile.WriteGuarded(path, "temp-", 0o600, func(w io.Writer) error {
 		sw, err := seal.NewWriter(w, master, h)
 		if err != nil {
 			return err
@@ -293,14 +305,17 @@ func (m *Manager) runBG(job *Job, path string, master *seal.MasterKey, h seal.He
 			runtime.Gosched()
 		}
 		return sw.Close()
-	})
+	}, &m.fileMu, func() bool { return !job.Aborted() })
 	lock.Lock()
 	defer lock.Unlock()
-	if err != nil {
+	if err != nil && !job.Aborted() {
 		// Every key must carry the current mark before the next snapshot.
 		job.Abort()
 		for !job.Step(1 << 30) {
 		}
+	}
+	if m.job != job {
+		return // aborted and detached: the manager has moved on
 	}
 	m.bgDone(err)
 }
@@ -314,13 +329,13 @@ func (m *Manager) bgDone(err error) {
 		return
 	case err != nil:
 		m.lastOK = false
-		m.o.Log.Warning("Background saving error: " + err.Error())
+		m.o.Log.Warning("Background saving error: " + logSafe(err))
 	default:
 		m.o.Log.Notice("DB saved on disk")
 		m.o.Log.Notice("Background saving terminated with success")
 		m.lastOK = true
 		m.lastSave = time.Now().Unix()
-		m.o.KS.Stats.Dirty -= m.dirtyAtJob
+		m.o.KS.Stats.Dirty = max(0, m.o.KS.Stats.Dirty-m.dirtyAtJob)
 		m.saves++
 	}
 	if m.scheduled {
@@ -409,20 +424,22 @@ func (m *Manager) Status() Status {
 	return st
 }
 
-// AbortBG gives up a running BGSAVE and waits until its writer is gone,
-// so that a synchronous save that follows (SHUTDOWN, FLUSHALL, DEBUG
-// RELOAD) is the last to replace the file. It releases the lock while it
-// waits: only background work (the writer, cron) can take it meanwhile,
-// since clients' commands run on the goroutine that called this.
+// AbortBG gives up a running BGSAVE (SHUTDOWN, FLUSHALL, DEBUG RELOAD
+// replace it). It finishes the aborted walk's marking at once (no
+// serialization, so this is quick) and detaches the job: its writer
+// goroutine finds it aborted, removes its temp file instead of renaming
+// it, and leaves the manager's state alone. A save may start right after.
 func (m *Manager) AbortBG() {
-	if m.job == nil {
+	job := m.job
+	if job == nil {
 		return
 	}
-	m.job.Abort()
-	done := m.done
-	m.o.Lock.Unlock()
-	<-done
-	m.o.Lock.Lock()
+	job.Abort()
+	for !job.Step(1 << 30) {
+	}
+	m.job = nil
+	m.scheduled = false
+	m.o.Log.Notice("Background saving aborted")
 }
 
 // Load reads the sealed snapshot at Path into a fresh keyspace and, only
@@ -459,13 +476,11 @@ func (m *Manager) Load(lim rdbconv.Limits) (bool, error) {
 		return true, err
 	}
 	staging := keyspace.New(len(m.o.KS.DBs))
+	staging.LFU = m.o.KS.LFU
 	ld := &loader{ks: staging, lim: lim, now: time.Now().UnixMilli()}
 	br := bufio.NewReaderSize(sr, 256<<10)
 	if err := rdb.Load(br, ld, rdb.Limits{MaxDB: len(m.o.KS.DBs)}); err != nil {
-		if errors.Is(err, seal.ErrTampered) {
-			return true, err
-		}
-		return true, fmt.Errorf("snapshot %s: %w", path, err)
+		return true, loadError(path, err)
 	}
 	// The RDB ended; the sealed file must end right there, authenticated.
 	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
@@ -477,12 +492,58 @@ func (m *Manager) Load(lim rdbconv.Limits) (bool, error) {
 	if g := sr.Header().Generation; g > m.generation {
 		m.generation = g
 	}
+	m.AbortBG() // a save in progress would write the replaced dataset
 	m.o.KS.Adopt(staging)
 	m.o.KS.Stats.Dirty = 0
 	m.loadedKeys, m.expiredKeys = ld.loaded, ld.expired
 	m.o.Log.Notice(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d.", ld.loaded, ld.expired))
 	m.o.Log.Notice(fmt.Sprintf("DB loaded from disk: %.3f seconds", time.Since(start).Seconds()))
 	return true, nil
+}
+
+// loadError says why a snapshot did not load without a word of its
+// content: the log is the host's to read, so a key name in an error (the
+// RDB reader's errors name keys) would leak one. The kind of failure is
+// kept; an authentication failure is only ever the uniform tamper error.
+func loadError(path string, err error) error {
+	if errors.Is(err, seal.ErrTampered) {
+		return &seal.TamperError{Name: path}
+	}
+	for _, kind := range []error{rdbconv.ErrStreamType, rdb.ErrModule, rdb.ErrFunction, rdb.ErrVersion, rdb.ErrChecksum,
+		rdb.ErrTruncated, rdb.ErrTooLarge, rdb.ErrNotRDB, rdb.ErrCorrupt, errDuplicateKey, errDatabase} {
+		if errors.Is(err, kind) {
+			return fmt.Errorf("snapshot %s: %w", path, kind)
+		}
+	}
+	return fmt.Errorf("snapshot %s: the data inside is not valid", path)
+}
+
+var (
+	errDuplicateKey = errors.New("a key appears twice")
+	errDatabase     = errors.New("a database number is out of range")
+)
+
+// logSafe is a save error as the host-visible log may show it: file system
+// errors as they are (they name the host's own paths), anything else (an
+// encoding error may quote a key) only by its kind.
+func logSafe(err error) string {
+	var pe *fs.PathError
+	var le *os.LinkError
+	if errors.As(err, &pe) || errors.As(err, &le) || errors.Is(err, ErrAborted) {
+		return err.Error()
+	}
+	return "a value could not be written"
+}
+
+// RemoveTemps deletes the temp files a crash left in dir (saves that were
+// never renamed into place). Call it at start, before any save.
+func (m *Manager) RemoveTemps() {
+	names, _ := filepath.Glob(filepath.Join(m.dir(), "temp-*.tmp"))
+	for _, n := range names {
+		if os.Remove(n) == nil {
+			m.o.Log.Notice("Removed " + n + ", left by an interrupted save")
+		}
+	}
 }
 
 func readMagic(f *os.File) string {
@@ -511,7 +572,7 @@ func (l *loader) ResizeDB(db int, keys, exp uint64) error { return nil }
 func (l *loader) Entry(db int, key []byte, v *rdb.Value, expireMs int64, _ rdb.LRUInfo) error {
 	d := l.ks.DB(db)
 	if d == nil {
-		return fmt.Errorf("database %d out of range", db)
+		return errDatabase
 	}
 	// Keys already expired are not loaded, as a Redis master does.
 	if expireMs != 0 && expireMs < l.now {
@@ -519,11 +580,11 @@ func (l *loader) Entry(db int, key []byte, v *rdb.Value, expireMs int64, _ rdb.L
 		return nil
 	}
 	if d.Has(string(key)) {
-		return fmt.Errorf("duplicate key %q in database %d", key, db)
+		return errDuplicateKey
 	}
 	str, obj, err := rdbconv.Object(v, l.lim)
 	if err != nil {
-		return fmt.Errorf("key %q: %w", key, err)
+		return err
 	}
 	var e *keyspace.Entry
 	if obj == nil {

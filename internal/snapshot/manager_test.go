@@ -358,3 +358,81 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// Damage past the first chunk (where the RDB reader has already decoded
+// keys) still gives only the uniform message: the host reads the log, and
+// no key name may reach it.
+func TestTamperMessageLeaksNothing(t *testing.T) {
+	dir := t.TempDir()
+	a := newEnv(t, dir, fakePlatform{1})
+	for i := 0; i < 20000; i++ {
+		a.ks.DBs[0].SetString([]byte("secretkey"+strconv.Itoa(i)), []byte("v"), now0, false)
+	}
+	a.save(t)
+	path := filepath.Join(dir, "dump.rdb")
+	b := mustRead(t, path)
+	if len(b) < 3*seal.ChunkSize {
+		t.Fatalf("snapshot of %d bytes: too small for the test", len(b))
+	}
+	for _, off := range []int{seal.ChunkSize + 200, 2*seal.ChunkSize + 300, len(b) - 5} {
+		bad := bytes.Clone(b)
+		bad[off] ^= 1
+		os.WriteFile(path, bad, 0o600)
+		err := newEnv(t, dir, fakePlatform{1}).load(t)
+		if want := "sealed file " + path + " is corrupt or was tampered with"; err == nil || err.Error() != want {
+			t.Fatalf("flip at %d: %q, want %q", off, err, want)
+		}
+	}
+}
+
+// A key file made under another sealing policy than the manifest's is
+// refused, even when the platform can open it.
+func TestKeyFilePolicyMustMatch(t *testing.T) {
+	dir := t.TempDir()
+	a := newEnv(t, dir, fakePlatform{1})
+	a.ks.DBs[0].SetString([]byte("k"), []byte("v"), now0, false)
+	a.save(t) // signer policy
+	b := newEnv(t, dir, fakePlatform{1})
+	b.m.o.Policy = enclave.SealToMeasurement
+	if err := b.load(t); err == nil || !strings.Contains(err.Error(), "policy") {
+		t.Fatalf("measurement-policy instance opened a signer-policy key file: %v", err)
+	}
+}
+
+// Temp files an interrupted save left behind are removed at start.
+func TestRemoveTemps(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"temp-abc.tmp", "temp-key-1.tmp", "keep.rdb"} {
+		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o600)
+	}
+	newEnv(t, dir, fakePlatform{1}).m.RemoveTemps()
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || ents[0].Name() != "keep.rdb" {
+		t.Fatalf("left: %v", ents)
+	}
+}
+
+// AbortBG returns at once with the marks consistent: a SAVE right after
+// is complete, and the aborted writer never renames its file over it.
+func TestAbortThenSave(t *testing.T) {
+	dir := t.TempDir()
+	a := newEnv(t, dir, fakePlatform{1})
+	fill(a.ks, 5000, rand.New(rand.NewPCG(21, 22)))
+	a.mu.Lock()
+	if _, err := a.m.BGSave(false); err != nil {
+		t.Fatal(err)
+	}
+	a.m.AbortBG()
+	mutate(a.ks, 5000, rand.New(rand.NewPCG(1, 1)), 1)
+	want := state(t, a.ks)
+	if err := a.m.Save(); err != nil {
+		t.Fatal(err)
+	}
+	a.mu.Unlock()
+	time.Sleep(200 * time.Millisecond) // let the aborted writer finish
+	b := newEnv(t, dir, fakePlatform{1})
+	if err := b.load(t); err != nil {
+		t.Fatal(err)
+	}
+	compareStates(t, state(t, b.ks), want)
+}
