@@ -396,19 +396,20 @@ func flushallCmd(c *Ctx) {
 	if !c.flushArgs() {
 		return
 	}
-	// As in Redis, a background save in progress is dropped first (it
-	// would otherwise write out every key before the flush drops it), and
-	// with save points the empty dataset is saved at once, so a restart
-	// does not bring back what was flushed.
-	p := c.St.Persist
-	if p != nil {
-		p.AbortBG()
-	}
 	var n int64
 	for _, db := range c.KS.DBs {
 		n += int64(db.Flush())
 	}
 	c.Dirty(n)
+	// As in Redis, a background save in progress is dropped (its file
+	// would hold what was just flushed), and with save points the empty
+	// dataset is saved at once, so a restart does not bring back what was
+	// flushed. Aborting after the flush costs nothing: the aborted walk
+	// skips the dropped tables.
+	p := c.St.Persist
+	if p != nil {
+		p.AbortBG()
+	}
 	if p != nil && p.SavePointsSet() {
 		_ = p.Save()
 	}

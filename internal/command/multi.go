@@ -237,6 +237,21 @@ func (s *State) KeyTouched(db *keyspace.DB, key string) {
 	}
 }
 
+// TableReplaced is KeyTouched for a database whose whole table was
+// replaced (FLUSHDB, SWAPDB, a reload): a watched key of db counts as
+// touched if it was in old or is in db now. It looks only at watched keys.
+func (s *State) TableReplaced(db *keyspace.DB, old keyspace.Table) {
+	var touched []string
+	for k := range s.watched {
+		if k.db == db && (old.Has(k.key) || db.Has(k.key)) {
+			touched = append(touched, k.key)
+		}
+	}
+	for _, key := range touched {
+		s.KeyTouched(db, key)
+	}
+}
+
 // watchedKeyExpired reports whether a key cl watches, live when watched,
 // has expired since (EXEC fails then even if nothing deleted it yet).
 func (s *State) watchedKeyExpired(cl *Client, now int64) bool {

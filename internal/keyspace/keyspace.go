@@ -91,11 +91,11 @@ func (e *Entry) IsRaw() bool { return e.meta&flagRaw != 0 }
 func (e *Entry) AccessClock() uint32 { return e.meta & lruMask }
 
 // WriteHook lets a point-in-time snapshot see values before they change.
+// Dropping or swapping a whole database needs no hook: those replace the
+// database's Table, and a snapshot walks the tables it started with.
 type WriteHook interface {
 	// BeforeWrite is called before e's value, expiry or existence changes.
 	BeforeWrite(db *DB, e *Entry)
-	// BeforeFlush is called before every key of db is dropped or swapped.
-	BeforeFlush(db *DB)
 }
 
 // Stats are the keyspace counters INFO reports.
@@ -115,8 +115,15 @@ type Keyspace struct {
 	Stats Stats
 	// LFU selects LFU instead of LRU access tracking (maxmemory-policy).
 	LFU bool
-	// OnModify, when set, is told of every key change (WATCH, notifications).
+	// OnModify, when set, is told of every key change (WATCH, notifications)
+	// except those that replace a database's whole table.
 	OnModify func(db *DB, key string)
+	// OnReplace, when set, is told that db's table was replaced as a whole
+	// (FLUSHDB, FLUSHALL, SWAPDB, loading a snapshot); old is the table it
+	// had. Every key in old or in db may have changed; telling of each would
+	// cost time in proportion to the database, so the listener checks the
+	// few keys it cares about instead.
+	OnReplace func(db *DB, old Table)
 	// ExpiryPaused is set while clients are paused (CLIENT PAUSE): as in
 	// Redis, an expired key then reads as absent but is not deleted, and
 	// active expiry does nothing, so the dataset does not change while
@@ -512,19 +519,18 @@ func (db *DB) removeVolatile(e *Entry) {
 	e.Expire = 0
 }
 
-// Flush drops every key and returns how many there were.
+// Flush drops every key and returns how many there were. It takes
+// constant time: the database gets a new, empty table, and the old one is
+// left to the garbage collector (or to a snapshot still walking it).
 func (db *DB) Flush() int {
-	n := db.dict.count
-	if db.ks.Hook != nil {
-		db.ks.Hook.BeforeFlush(db)
-	}
-	if db.ks.OnModify != nil {
-		db.dict.each(func(e *Entry) bool { db.ks.OnModify(db, e.Key); return true })
-	}
-	db.dict.clear()
+	old := db.dict
+	db.dict = newDict(db.ks.seed)
 	db.volatile = nil
 	db.AvgTTL = 0
-	return n
+	if db.ks.OnReplace != nil {
+		db.ks.OnReplace(db, Table{old})
+	}
+	return old.count
 }
 
 // Swap exchanges the contents of two databases (SWAPDB).
@@ -533,22 +539,32 @@ func (ks *Keyspace) Swap(a, b int) {
 		return
 	}
 	da, dbb := ks.DBs[a], ks.DBs[b]
-	if ks.Hook != nil {
-		ks.Hook.BeforeFlush(da)
-		ks.Hook.BeforeFlush(dbb)
-	}
-	if ks.OnModify != nil {
-		da.dict.each(func(e *Entry) bool { ks.OnModify(da, e.Key); return true })
-		dbb.dict.each(func(e *Entry) bool { ks.OnModify(dbb, e.Key); return true })
-	}
 	da.dict, dbb.dict = dbb.dict, da.dict
 	da.volatile, dbb.volatile = dbb.volatile, da.volatile
 	da.AvgTTL, dbb.AvgTTL = dbb.AvgTTL, da.AvgTTL
-	if ks.OnModify != nil {
-		da.dict.each(func(e *Entry) bool { ks.OnModify(da, e.Key); return true })
-		dbb.dict.each(func(e *Entry) bool { ks.OnModify(dbb, e.Key); return true })
+	if ks.OnReplace != nil {
+		ks.OnReplace(da, Table{dbb.dict})
+		ks.OnReplace(dbb, Table{da.dict})
 	}
 }
+
+// Table is a database's key table. FLUSHDB and SWAPDB replace a
+// database's table instead of emptying or copying it, so a point-in-time
+// snapshot keeps walking the tables the databases had when it began, at no
+// cost to the command. A Table is comparable: equal Tables are one table.
+type Table struct{ d *dict }
+
+// Table returns db's current table.
+func (db *DB) Table() Table { return Table{db.dict} }
+
+// Len is the number of keys in the table.
+func (t Table) Len() int { return t.d.count }
+
+// Has reports whether key is in the table, expired or not.
+func (t Table) Has(key string) bool { return t.d.find([]byte(key)) != nil }
+
+// Scan is DB.Scan over the table, wherever it is now.
+func (t Table) Scan(cursor uint64, fn func(e *Entry)) uint64 { return t.d.scan(cursor, fn) }
 
 // Rename gives src's value, expiry and access data to dstKey in db
 // (RENAME, RENAMENX), replacing anything dstKey held, and removes src. The
@@ -645,27 +661,26 @@ func (ks *Keyspace) MarkWritten(e *Entry) bool {
 }
 
 // Adopt replaces every database's contents with src's (a keyspace loaded
-// from a snapshot), leaving src empty. Clients watching or blocked on keys
-// are told of every key that existed before or exists after.
+// from a snapshot), leaving src empty.
 func (ks *Keyspace) Adopt(src *Keyspace) {
 	for i, db := range ks.DBs {
 		if i >= len(src.DBs) {
 			break
 		}
 		sdb := src.DBs[i]
-		db.Flush()
+		old := db.dict
 		// The dict moves as a whole (its hash seed with it); its entries'
 		// marks are made to read "written" under this keyspace's parity.
-		db.dict, sdb.dict = sdb.dict, db.dict
-		db.volatile, sdb.volatile = sdb.volatile, db.volatile
-		db.AvgTTL = sdb.AvgTTL
+		db.dict, sdb.dict = sdb.dict, newDict(src.seed)
+		db.volatile, sdb.volatile = sdb.volatile, nil
+		db.AvgTTL, sdb.AvgTTL = sdb.AvgTTL, 0
 		db.dict.each(func(e *Entry) bool {
 			e.meta = e.meta&^flagSnap | ks.snapParity
-			if ks.OnModify != nil {
-				ks.OnModify(db, e.Key)
-			}
 			return true
 		})
+		if ks.OnReplace != nil {
+			ks.OnReplace(db, Table{old})
+		}
 	}
 }
 

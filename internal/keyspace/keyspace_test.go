@@ -16,17 +16,16 @@ func (l *fakeList) Clone() Object  { return &fakeList{items: append([]string(nil
 func (l *fakeList) push(s string)  { l.items = append(l.items, s) }
 func (l *fakeList) len() int       { return len(l.items) }
 
-// recorder records WriteHook and OnModify calls.
+// recorder records WriteHook, OnModify and OnReplace calls.
 type recorder struct {
 	writes   []string
-	flushes  []int
+	replaced []string // "db:keys in the old table→keys now"
 	modified []string
 }
 
 func (r *recorder) BeforeWrite(db *DB, e *Entry) {
 	r.writes = append(r.writes, fmt.Sprintf("%d:%s", db.ID, e.Key))
 }
-func (r *recorder) BeforeFlush(db *DB) { r.flushes = append(r.flushes, db.ID) }
 
 func newTestKS(t *testing.T) (*Keyspace, *recorder) {
 	t.Helper()
@@ -34,10 +33,13 @@ func newTestKS(t *testing.T) (*Keyspace, *recorder) {
 	rec := &recorder{}
 	ks.Hook = rec
 	ks.OnModify = func(db *DB, key string) { rec.modified = append(rec.modified, fmt.Sprintf("%d:%s", db.ID, key)) }
+	ks.OnReplace = func(db *DB, old Table) {
+		rec.replaced = append(rec.replaced, fmt.Sprintf("%d:%d→%d", db.ID, old.Len(), db.Len()))
+	}
 	return ks, rec
 }
 
-func (r *recorder) reset() { r.writes, r.flushes, r.modified = nil, nil, nil }
+func (r *recorder) reset() { r.writes, r.replaced, r.modified = nil, nil, nil }
 
 func checkVolatile(t *testing.T, db *DB) {
 	t.Helper()
@@ -340,9 +342,10 @@ func TestFlushAndSwap(t *testing.T) {
 	b.SetString([]byte("b"), []byte("v"), t0, false)
 	rec.reset()
 	ks.Swap(1, 1)
-	if len(rec.flushes) != 0 || len(rec.modified) != 0 {
+	if len(rec.replaced) != 0 || len(rec.modified) != 0 {
 		t.Fatal("swapping a database with itself did something")
 	}
+	before0, before1 := a.Table(), b.Table()
 	ks.Swap(0, 1)
 	if a.Len() != 1 || b.Len() != 5 || a.Expires() != 0 || b.Expires() != 5 {
 		t.Fatalf("swap: %d/%d keys, %d/%d volatile", a.Len(), b.Len(), a.Expires(), b.Expires())
@@ -350,15 +353,34 @@ func TestFlushAndSwap(t *testing.T) {
 	if a.Peek([]byte("b"), t0) == nil || b.Peek([]byte("a3"), t0) == nil {
 		t.Fatal("keys not swapped")
 	}
-	if fmt.Sprint(rec.flushes) != "[0 1]" || len(rec.modified) != 12 {
-		t.Fatalf("hooks: flushes %v, %d modified", rec.flushes, len(rec.modified))
+	// No per-key work: the tables trade places, and a write hook sees
+	// nothing (a snapshot walks the tables wherever they went).
+	if fmt.Sprint(rec.replaced) != "[0:5→1 1:1→5]" || len(rec.modified) != 0 || len(rec.writes) != 0 {
+		t.Fatalf("hooks: replaced %v, modified %v, writes %v", rec.replaced, rec.modified, rec.writes)
+	}
+	if a.Table() != before1 || b.Table() != before0 || !before0.Has("a3") || before0.Has("b") {
+		t.Fatal("the tables did not trade places")
 	}
 	rec.reset()
 	if n := b.Flush(); n != 5 || b.Len() != 0 || b.Expires() != 0 {
 		t.Fatalf("Flush = %d, %d left", n, b.Len())
 	}
-	if fmt.Sprint(rec.flushes) != "[1]" || len(rec.modified) != 5 {
-		t.Fatalf("hooks: flushes %v, modified %v", rec.flushes, rec.modified)
+	if fmt.Sprint(rec.replaced) != "[1:5→0]" || len(rec.modified) != 0 || len(rec.writes) != 0 {
+		t.Fatalf("hooks: replaced %v, modified %v, writes %v", rec.replaced, rec.modified, rec.writes)
+	}
+	// The dropped table is intact for whoever still walks it.
+	if before0.Len() != 5 || b.Table() == before0 {
+		t.Fatal("Flush emptied the table in place")
+	}
+	n := 0
+	for c := uint64(0); ; {
+		c = before0.Scan(c, func(*Entry) { n++ })
+		if c == 0 {
+			break
+		}
+	}
+	if n != 5 {
+		t.Fatalf("scan of the dropped table saw %d keys", n)
 	}
 	if b.Flush() != 0 {
 		t.Fatal("flushing an empty db")

@@ -46,11 +46,27 @@ func (s *Server) keyTouched(db *keyspace.DB, key string) {
 	if s.st.Watching() {
 		s.st.KeyTouched(db, key)
 	}
-	b := &s.blk
-	if len(b.waiters) == 0 {
-		return
+	if len(s.blk.waiters) > 0 {
+		s.blk.markReady(blockKey{db, key})
 	}
-	k := blockKey{db, key}
+}
+
+// tableReplaced is the keyspace's OnReplace hook (FLUSHDB, SWAPDB, a
+// reload): only the keys someone watches or waits on are looked at, so
+// the cost does not grow with the database.
+func (s *Server) tableReplaced(db *keyspace.DB, old keyspace.Table) {
+	if s.st.Watching() {
+		s.st.TableReplaced(db, old)
+	}
+	for k := range s.blk.waiters {
+		if k.db == db && db.Has(k.key) {
+			s.blk.markReady(k)
+		}
+	}
+}
+
+// markReady queues k's waiters to be served, if it has any.
+func (b *blocking) markReady(k blockKey) {
 	if len(b.waiters[k]) == 0 || b.isReady[k] {
 		return
 	}

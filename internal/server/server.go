@@ -111,6 +111,7 @@ func New(cfg *config.Config, log *Logger) *Server {
 	s.ks = keyspace.New(int(cfg.Int("databases")))
 	s.blk.init()
 	s.ks.OnModify = s.keyTouched
+	s.ks.OnReplace = s.tableReplaced
 	s.st = command.NewState(cfg)
 	s.exec = &command.Executor{Table: command.NewTable(), KS: s.ks, State: s.st, Srv: s}
 	s.maxClients.Store(cfg.Int("maxclients"))

@@ -19,18 +19,29 @@ import (
 // Begin are not part of the snapshot. The RDB produced equals the dataset
 // as it was at Begin.
 //
+// FLUSHDB and SWAPDB replace a database's table rather than change its
+// keys (keyspace.Table), so the walk goes over the tables the databases
+// had at Begin, each written under the database number it had then.
+//
 // Every method must be called with the keyspace's lock held (the server's
 // command lock); the bytes produced are handed out with Take, to be sealed
 // and written to disk without the lock.
+type origin struct {
+	t  keyspace.Table
+	db int
+}
+
 type Job struct {
 	ks  *keyspace.Keyspace
 	out bytes.Buffer
 	w   *rdb.Writer
 
-	db      int    // database being walked
-	cursor  uint64 // the walk's cursor in it
-	inDB    bool   // the walk has begun db (cursor 0 means "start" only then)
-	selDB   int    // database of the last SELECTDB written, -1 for none
+	tables  []origin               // the non-empty tables at Begin, in database order
+	origin  map[keyspace.Table]int // every table at Begin → its database then
+	next    int                    // index in tables of the one being walked
+	cursor  uint64                 // the walk's cursor in it
+	inDB    bool                   // the walk has begun it (cursor 0 means "start" only then)
+	selDB   int                    // database of the last SELECTDB written, -1 for none
 	done    bool
 	discard bool // aborted: the walk only marks keys, writing nothing
 	// aborted is discard for the writer goroutine, which reads it without
@@ -50,8 +61,14 @@ func Begin(ks *keyspace.Keyspace, opts rdb.WriterOptions, aux [][2]string) *Job 
 	for _, kv := range aux {
 		j.setErr(j.w.Aux(kv[0], kv[1]))
 	}
+	j.origin = make(map[keyspace.Table]int, len(ks.DBs))
 	for _, db := range ks.DBs {
-		j.total += int64(db.Len())
+		t := db.Table()
+		j.origin[t] = db.ID
+		if t.Len() > 0 {
+			j.tables = append(j.tables, origin{t, db.ID})
+		}
+		j.total += int64(t.Len())
 	}
 	ks.BeginSnapshot()
 	ks.Hook = j
@@ -70,25 +87,16 @@ func (j *Job) Err() error { return j.err }
 // Progress reports keys written so far and keys the snapshot holds.
 func (j *Job) Progress() (written, total int64) { return j.written, j.total }
 
-// BeforeWrite is the keyspace's pre-write hook: e is about to change.
+// BeforeWrite is the keyspace's pre-write hook: e is about to change. An
+// unwritten entry is in a table the snapshot began with, maybe since
+// swapped to another database: it is written under the database it was in.
 func (j *Job) BeforeWrite(db *keyspace.DB, e *keyspace.Entry) {
 	if j.ks.MarkWritten(e) {
-		j.write(db.ID, e)
-	}
-}
-
-// BeforeFlush is the hook for FLUSHDB, FLUSHALL and SWAPDB: every key of
-// db not yet written is written now.
-func (j *Job) BeforeFlush(db *keyspace.DB) {
-	for cursor := uint64(0); ; {
-		cursor = db.Scan(cursor, func(e *keyspace.Entry) {
-			if j.ks.MarkWritten(e) {
-				j.write(db.ID, e)
-			}
-		})
-		if cursor == 0 {
-			return
+		id, ok := j.origin[db.Table()]
+		if !ok {
+			id = db.ID
 		}
+		j.write(id, e)
 	}
 }
 
@@ -113,40 +121,52 @@ func (j *Job) write(db int, e *keyspace.Entry) {
 // reports whether the walk is over (then call Finish).
 func (j *Job) Step(n int) bool {
 	for seen := 0; seen < n && !j.done; {
-		if j.db >= len(j.ks.DBs) {
+		if j.next >= len(j.tables) {
 			j.done = true
 			break
 		}
-		db := j.ks.DBs[j.db]
+		o := j.tables[j.next]
+		if j.discard && !j.attached(o.t) {
+			// A dropped table needs no marks: nothing will read them.
+			j.next++
+			j.inDB = false
+			continue
+		}
 		if !j.inDB {
-			if db.Len() == 0 {
-				j.db++
-				continue
-			}
 			j.inDB = true
 			j.cursor = 0
 			if !j.discard {
-				j.setErr(j.w.SelectDB(j.db))
-				j.selDB = j.db
-				j.setErr(j.w.ResizeDB(uint64(db.Len()), uint64(db.Expires())))
+				j.setErr(j.w.SelectDB(o.db))
+				j.selDB = o.db
+				j.setErr(j.w.ResizeDB(uint64(o.t.Len()), uint64(j.ks.DBs[o.db].Expires())))
 			}
-		} else if j.selDB != j.db && !j.discard {
+		} else if j.selDB != o.db && !j.discard {
 			// The hook wrote keys of another database meanwhile.
-			j.setErr(j.w.SelectDB(j.db))
-			j.selDB = j.db
+			j.setErr(j.w.SelectDB(o.db))
+			j.selDB = o.db
 		}
-		j.cursor = db.Scan(j.cursor, func(e *keyspace.Entry) {
+		j.cursor = o.t.Scan(j.cursor, func(e *keyspace.Entry) {
 			seen++
 			if j.ks.MarkWritten(e) {
-				j.write(j.db, e)
+				j.write(o.db, e)
 			}
 		})
 		if j.cursor == 0 {
-			j.db++
+			j.next++
 			j.inDB = false
 		}
 	}
 	return j.done
+}
+
+// attached reports whether t is a database's table now.
+func (j *Job) attached(t keyspace.Table) bool {
+	for _, db := range j.ks.DBs {
+		if db.Table() == t {
+			return true
+		}
+	}
+	return false
 }
 
 // Pending is the number of bytes produced and not yet taken.

@@ -251,7 +251,7 @@ func compareStates(t *testing.T, got, want map[string]entryState) {
 // the walk: overwrites, deletes, creations, renames, copies, expiry
 // changes, in-place collection changes, FLUSHDB and SWAPDB.
 func TestPointInTime(t *testing.T) {
-	for seed := uint64(1); seed <= 4; seed++ {
+	for seed := uint64(1); seed <= 6; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			rnd := rand.New(rand.NewPCG(seed, 99))
 			ks := keyspace.New(16)
@@ -269,6 +269,16 @@ func TestPointInTime(t *testing.T) {
 					ks.Swap(0, 3)
 				case seed == 4 && step == 20:
 					ks.Swap(3, 7)
+				case seed == 5 && step == 10:
+					ks.Swap(0, 3) // writes then land in swapped tables
+				case seed == 5 && step == 25:
+					ks.Swap(3, 5)
+				case seed == 5 && step == 50:
+					ks.DBs[0].Flush()
+				case seed == 6 && step == 15:
+					for _, db := range ks.DBs { // FLUSHALL
+						db.Flush()
+					}
 				}
 			})
 			compareStates(t, loadState(t, b), want)
@@ -276,6 +286,66 @@ func TestPointInTime(t *testing.T) {
 			// A second snapshot right after sees the dataset as it is now.
 			want2 := state(t, ks)
 			compareStates(t, loadState(t, runJob(t, ks, nil)), want2)
+		})
+	}
+}
+
+// FLUSHDB and SWAPDB during a snapshot cost the command nothing: no key
+// is written out at that moment (the walk reaches the old tables later).
+func TestFlushAndSwapWriteNothingAtOnce(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 3))
+	ks := keyspace.New(16)
+	fill(ks, 5000, rnd)
+	want := state(t, ks)
+	job := Begin(ks, rdb.WriterOptions{}, nil)
+	var out bytes.Buffer
+	job.Step(50)
+	out.Write(job.Take())
+	ks.Swap(0, 3)
+	ks.DBs[3].Flush()
+	ks.DBs[0].Flush()
+	if job.Pending() != 0 {
+		t.Fatalf("flush and swap wrote %d bytes at once", job.Pending())
+	}
+	for !job.Step(100) {
+		out.Write(job.Take())
+	}
+	if err := job.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	out.Write(job.Take())
+	compareStates(t, loadState(t, out.Bytes()), want)
+}
+
+// Aborting after FLUSHALL marks nothing (the dropped tables are skipped);
+// after SWAPDB the swapped tables are still marked, so the next snapshot
+// is complete.
+func TestAbortAfterFlushAndSwap(t *testing.T) {
+	for _, flushAll := range []bool{false, true} {
+		t.Run(fmt.Sprint("flushall=", flushAll), func(t *testing.T) {
+			rnd := rand.New(rand.NewPCG(5, 5))
+			ks := keyspace.New(16)
+			fill(ks, 3000, rnd)
+			job := Begin(ks, rdb.WriterOptions{}, nil)
+			job.Step(200)
+			ks.Swap(0, 3)
+			mutate(ks, 3000, rnd, 1)
+			if flushAll {
+				for _, db := range ks.DBs {
+					db.Flush()
+				}
+				fill(ks, 100, rnd) // born marked: not part of the aborted walk
+			}
+			job.Abort()
+			steps := 0
+			for !job.Step(100) {
+				steps++
+			}
+			if flushAll && steps != 0 {
+				t.Errorf("abort after FLUSHALL walked %d steps", steps)
+			}
+			want := state(t, ks)
+			compareStates(t, loadState(t, runJob(t, ks, nil)), want)
 		})
 	}
 }
