@@ -36,6 +36,27 @@ func (d *dict) find(key []byte) *Entry {
 	return nil
 }
 
+func (d *dict) findString(key string) *Entry {
+	h := d.hashString(key)
+	for e := d.buckets[h&uint64(len(d.buckets)-1)]; e != nil; e = e.next {
+		if e.Key == key {
+			return e
+		}
+	}
+	return nil
+}
+
+// reserve grows the table at once to hold n entries without resizing.
+func (d *dict) reserve(n int) {
+	size := len(d.buckets)
+	for size < n {
+		size *= 2
+	}
+	if size > len(d.buckets) {
+		d.resize(size)
+	}
+}
+
 // insert adds e, whose key must not be present.
 func (d *dict) insert(e *Entry) {
 	if d.count >= len(d.buckets) {

@@ -446,6 +446,29 @@ func (db *DB) SetObject(key []byte, obj Object, now int64) *Entry {
 	return e
 }
 
+// Insert adds key with a string value str (kept, not copied) or obj, for
+// loading a snapshot: one lookup instead of the two of checking then
+// setting. It reports false, changing nothing, when key exists.
+func (db *DB) Insert(key string, str []byte, obj Object, now int64) (*Entry, bool) {
+	if db.dict.findString(key) != nil {
+		return nil, false
+	}
+	e := db.add(key, now)
+	e.Str, e.Obj = str, obj
+	db.Modified(e, 1)
+	return e, true
+}
+
+// maxReserve bounds Reserve: a size hint comes from a file, and only
+// spares resizing, so a huge one must not allocate a huge table up front.
+const maxReserve = 1 << 22
+
+// Reserve sizes db's table for n keys in all (a snapshot's RESIZEDB hint),
+// so that loading does not rehash it again and again as it grows.
+func (db *DB) Reserve(n uint64) {
+	db.dict.reserve(int(min(n, maxReserve)))
+}
+
 func (db *DB) add(key string, now int64) *Entry {
 	// A key created while a snapshot runs is not part of it: born marked.
 	e := &Entry{Key: key, volIdx: -1, meta: db.ks.snapParity}

@@ -667,3 +667,45 @@ func TestTransferOntoPausedExpiredKey(t *testing.T) {
 		})
 	}
 }
+
+// Insert adds a key with the value it is given (no copy) and refuses an
+// existing key without touching it; Reserve only spares resizes.
+func TestInsertAndReserve(t *testing.T) {
+	ks, _ := newTestKS(t)
+	db := ks.DBs[0]
+	db.Reserve(1000)
+	buckets := len(db.dict.buckets)
+	if buckets < 1000 {
+		t.Fatalf("Reserve(1000) left %d buckets", buckets)
+	}
+	db.Reserve(1 << 62) // a hostile hint is capped
+	if len(db.dict.buckets) > maxReserve*2 {
+		t.Fatalf("huge Reserve made %d buckets", len(db.dict.buckets))
+	}
+	ks2, _ := newTestKS(t)
+	db = ks2.DBs[0]
+	db.Reserve(1000)
+	val := []byte("v1")
+	tests := []struct {
+		key    string
+		obj    Object
+		wantOK bool
+	}{
+		{"a", nil, true},
+		{"b", &fakeList{items: []string{"x"}}, true},
+		{"a", nil, false},
+		{"b", nil, false},
+	}
+	for _, tc := range tests {
+		e, ok := db.Insert(tc.key, val, tc.obj, t0)
+		if ok != tc.wantOK || (ok && (e.Key != tc.key || e.Obj != tc.obj)) {
+			t.Errorf("Insert(%q) = %v, %v", tc.key, e, ok)
+		}
+	}
+	if db.Len() != 2 || len(db.dict.buckets) != buckets {
+		t.Fatalf("%d keys, %d buckets (reserved %d)", db.Len(), len(db.dict.buckets), buckets)
+	}
+	if e := db.Peek([]byte("a"), t0); e == nil || &e.Str[0] != &val[0] {
+		t.Error("Insert copied the value or lost the key")
+	}
+}

@@ -16,7 +16,8 @@ const dumpFooterSize = 2 + 8
 // DumpPayload serializes v as DUMP does: the value, the RDB version (2
 // bytes, little-endian) and the CRC-64 of both (8 bytes, little-endian).
 func DumpPayload(v *Value, compress bool) ([]byte, error) {
-	p, err := appendValue(nil, v, compress)
+	var enc encoder
+	p, err := enc.appendValue(nil, v, compress)
 	if errors.Is(err, errEmpty) {
 		return nil, fmt.Errorf("rdb: empty %s: Redis has no such value", v.Kind)
 	}

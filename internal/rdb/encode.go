@@ -61,18 +61,54 @@ func appendString(dst, s []byte, compress bool) []byte {
 		}
 	}
 	if compress && len(s) > compressMinLen {
-		if c, ok := lzfCompress(nil, s, len(s)-lzfMinSaving); ok {
-			dst = append(dst, lenSpec<<6|encLZF)
-			dst = appendLen(dst, uint64(len(c)))
-			dst = appendLen(dst, uint64(len(s)))
-			return append(dst, c...)
+		// Compressed in place after dst, then moved up behind its header:
+		// no buffer of its own, so a save makes no garbage per string.
+		mark := len(dst)
+		if out, ok := lzfCompress(dst, s, len(s)-lzfMinSaving); ok {
+			clen := len(out) - mark
+			var hb [11]byte
+			h := append(hb[:0], lenSpec<<6|encLZF)
+			h = appendLen(h, uint64(clen))
+			h = appendLen(h, uint64(len(s)))
+			out = append(out, h...) // room for the header
+			copy(out[mark+len(h):], out[mark:mark+clen])
+			copy(out[mark:], h)
+			return out
 		}
+		dst = dst[:mark]
 	}
 	return append(appendLen(dst, uint64(len(s))), s...)
 }
 
+// encoder holds the scratch buffers values are built in (listpacks,
+// intsets, sorted copies), reused from value to value so that writing a
+// dataset makes little garbage. The zero value is ready to use.
+type encoder struct {
+	lp     []byte
+	ends   []int
+	ints   []int64
+	sorted []ZMember
+}
+
+// release drops scratch buffers a huge value grew, so that one big
+// collection does not pin its memory until the next save.
+func (e *encoder) release() {
+	if cap(e.lp) > 1<<20 {
+		e.lp = nil
+	}
+	if cap(e.ends) > 1<<16 {
+		e.ends = nil
+	}
+	if cap(e.ints) > 1<<16 {
+		e.ints = nil
+	}
+	if cap(e.sorted) > 1<<16 {
+		e.sorted = nil
+	}
+}
+
 // appendValue appends v's type byte and serialization.
-func appendValue(dst []byte, v *Value, compress bool) ([]byte, error) {
+func (e *encoder) appendValue(dst []byte, v *Value, compress bool) ([]byte, error) {
 	if v == nil {
 		return dst, fmt.Errorf("rdb: nil value")
 	}
@@ -83,22 +119,22 @@ func appendValue(dst []byte, v *Value, compress bool) ([]byte, error) {
 		if len(v.List) == 0 {
 			return dst, errEmpty
 		}
-		return appendList(dst, v.List, compress), nil
+		return e.appendList(dst, v.List, compress), nil
 	case KindSet:
 		if len(v.Set) == 0 {
 			return dst, errEmpty
 		}
-		return appendSet(dst, v.Set, compress)
+		return e.appendSet(dst, v.Set, compress)
 	case KindHash:
 		if len(v.Hash) == 0 {
 			return dst, errEmpty
 		}
-		return appendHash(dst, v.Hash, compress), nil
+		return e.appendHash(dst, v.Hash, compress), nil
 	case KindZSet:
 		if len(v.ZSet) == 0 {
 			return dst, errEmpty
 		}
-		return appendZSet(dst, v.ZSet, compress)
+		return e.appendZSet(dst, v.ZSet, compress)
 	case KindStream:
 		if v.Stream == nil {
 			return dst, fmt.Errorf("rdb: stream value without a Stream")
@@ -111,8 +147,8 @@ func appendValue(dst []byte, v *Value, compress bool) ([]byte, error) {
 // appendList writes a quicklist of listpacks: 8 KiB packed nodes, and a
 // plain node for each element too big for a listpack. The nodes are
 // measured first, since their count comes before them.
-func appendList(dst []byte, list [][]byte, compress bool) []byte {
-	var ends []int // where each node ends in list
+func (e *encoder) appendList(dst []byte, list [][]byte, compress bool) []byte {
+	ends := e.ends[:0] // where each node ends in list
 	for i := 0; i < len(list); {
 		if len(list[i]) >= plainThreshold {
 			i++
@@ -128,22 +164,24 @@ func appendList(dst []byte, list [][]byte, compress bool) []byte {
 		}
 		ends = append(ends, i)
 	}
+	e.ends = ends
 	dst = appendLen(append(dst, typeListQuicklist2), uint64(len(ends)))
-	var lp []byte
+	lp := e.lp
 	start := 0
 	for _, end := range ends {
 		if end == start+1 && len(list[start]) >= plainThreshold {
 			dst = appendString(appendLen(dst, qlPlain), list[start], compress)
 		} else {
 			lb := newListpack(lp[:0])
-			for _, e := range list[start:end] {
-				lb.add(e)
+			for _, el := range list[start:end] {
+				lb.add(el)
 			}
 			lp = lb.finish()
 			dst = appendString(appendLen(dst, qlPacked), lp, compress)
 		}
 		start = end
 	}
+	e.lp = lp
 	return dst
 }
 
@@ -167,9 +205,10 @@ func lpEntrySize(s []byte) int {
 
 // appendSet writes an intset when every member is an integer and there
 // are few, a plain set otherwise.
-func appendSet(dst []byte, set [][]byte, compress bool) ([]byte, error) {
+func (e *encoder) appendSet(dst []byte, set [][]byte, compress bool) ([]byte, error) {
 	if len(set) <= maxIntsetEntries {
-		vals := make([]int64, 0, len(set))
+		vals := e.ints[:0]
+		defer func() { e.ints = vals }()
 		for _, m := range set {
 			v, ok := parseInt(m)
 			if !ok {
@@ -184,8 +223,8 @@ func appendSet(dst []byte, set [][]byte, compress bool) ([]byte, error) {
 					return nil, fmt.Errorf("rdb: duplicate set member %d", vals[i])
 				}
 			}
-			is := appendIntset(nil, vals)
-			return appendString(append(dst, typeSetIntset), is, compress), nil
+			e.lp = appendIntset(e.lp[:0], vals)
+			return appendString(append(dst, typeSetIntset), e.lp, compress), nil
 		}
 	}
 	dst = appendLen(append(dst, typeSet), uint64(len(set)))
@@ -195,7 +234,7 @@ func appendSet(dst []byte, set [][]byte, compress bool) ([]byte, error) {
 	return dst, nil
 }
 
-func appendHash(dst []byte, h []HashField, compress bool) []byte {
+func (e *encoder) appendHash(dst []byte, h []HashField, compress bool) []byte {
 	small := len(h) <= maxListpackEntries
 	total := 0
 	for _, f := range h {
@@ -205,12 +244,13 @@ func appendHash(dst []byte, h []HashField, compress bool) []byte {
 		}
 	}
 	if small && total < listpackMaxSafe {
-		lb := newListpack(nil)
+		lb := newListpack(e.lp[:0])
 		for _, f := range h {
 			lb.add(f.Field)
 			lb.add(f.Value)
 		}
-		return appendString(append(dst, typeHashListpack), lb.finish(), compress)
+		e.lp = lb.finish()
+		return appendString(append(dst, typeHashListpack), e.lp, compress)
 	}
 	dst = appendLen(append(dst, typeHash), uint64(len(h)))
 	for _, f := range h {
@@ -220,7 +260,7 @@ func appendHash(dst []byte, h []HashField, compress bool) []byte {
 	return dst
 }
 
-func appendZSet(dst []byte, z []ZMember, compress bool) ([]byte, error) {
+func (e *encoder) appendZSet(dst []byte, z []ZMember, compress bool) ([]byte, error) {
 	small := len(z) <= maxListpackEntries
 	for _, m := range z {
 		if math.IsNaN(m.Score) {
@@ -240,19 +280,27 @@ func appendZSet(dst []byte, z []ZMember, compress bool) ([]byte, error) {
 	}
 	// Redis walks a listpack sorted set assuming it is in order (score,
 	// then member), and does not check that when loading.
-	sorted := slices.Clone(z)
-	slices.SortFunc(sorted, func(a, b ZMember) int {
+	// A sorted set from the keyspace comes in order already; only other
+	// callers' values pay for a sorted copy.
+	byScore := func(a, b ZMember) int {
 		if c := cmp.Compare(a.Score, b.Score); c != 0 {
 			return c
 		}
 		return bytes.Compare(a.Member, b.Member)
-	})
-	lb := newListpack(nil)
+	}
+	sorted := z
+	if !slices.IsSortedFunc(z, byScore) {
+		e.sorted = append(e.sorted[:0], z...)
+		slices.SortFunc(e.sorted, byScore)
+		sorted = e.sorted
+	}
+	lb := newListpack(e.lp[:0])
 	for _, m := range sorted {
 		lb.add(m.Member)
 		addScore(&lb, m.Score)
 	}
-	return appendString(append(dst, typeZSetListpack), lb.finish(), compress), nil
+	e.lp = lb.finish()
+	return appendString(append(dst, typeZSetListpack), e.lp, compress), nil
 }
 
 // addScore adds a score the way Redis stores one in a listpack: integral

@@ -452,3 +452,55 @@ func TestWriterListNodes(t *testing.T) {
 		}
 	}
 }
+
+// One Writer reuses its scratch buffers from value to value; values of
+// every shape in a row must still come out whole, and a small sorted set
+// given out of order is written in listpack order (score, then member).
+func TestWriterScratchReuse(t *testing.T) {
+	big := make([]string, 0, 400)
+	for i := 0; i < 200; i++ {
+		big = append(big, fmt.Sprint("f", i), strings.Repeat("v", i))
+	}
+	vals := []struct {
+		key string
+		v   *Value
+	}{
+		{"z1", vZSet("b", 2.0, "c", 1.0, "a", 1.0)},
+		{"h-big", vHash(big...)},
+		{"h-small", vHash("x", "1", "y", "2")},
+		{"z2", vZSet("a", 1.0, "b", 2.5)},
+		{"ints", vSet("3", "1", "2")},
+		{"l", vList("p", "q", strings.Repeat("r", 9000))},
+		{"z3", vZSet("m", -1.0)},
+	}
+	var b bytes.Buffer
+	w := NewWriter(&b, WriterOptions{Compress: true, Checksum: true})
+	if err := w.Header(); err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range vals {
+		if err := w.Entry([]byte(kv.key), kv.v, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.End(); err != nil {
+		t.Fatal(err)
+	}
+	c := &keyCollector{collector: *newCollector(), vals: map[string]*Value{}}
+	if err := Load(bytes.NewReader(b.Bytes()), c, Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range vals {
+		got := c.vals["0/"+kv.key]
+		if got == nil || canon(got) != canon(kv.v) {
+			t.Errorf("%s: got %.200s, want %.200s", kv.key, canon(got), canon(kv.v))
+		}
+	}
+	var order []string
+	for _, m := range c.vals["0/z1"].ZSet {
+		order = append(order, string(m.Member))
+	}
+	if strings.Join(order, ",") != "a,c,b" {
+		t.Errorf("listpack order %v, want a,c,b", order)
+	}
+}

@@ -55,6 +55,9 @@ type source struct {
 	crc  uint64
 	lim  Limits
 	tmp  [16]byte
+	// scratch holds bytes read only to be decoded (LZF input), reused
+	// from string to string.
+	scratch []byte
 }
 
 func newSource(r io.Reader, lim Limits) *source {
@@ -118,6 +121,18 @@ func (s *source) bytes(n uint64) ([]byte, error) {
 		}
 	}
 	return b, nil
+}
+
+// scratchBytes is bytes into s.scratch: valid until the next call.
+func (s *source) scratchBytes(n uint64) ([]byte, error) {
+	if n > readChunk {
+		return s.bytes(n)
+	}
+	if uint64(cap(s.scratch)) < n {
+		s.scratch = make([]byte, max(n, 4096))
+	}
+	b := s.scratch[:n]
+	return b, s.full(b)
 }
 
 func (s *source) le32() (uint32, error) {
@@ -233,7 +248,7 @@ func (s *source) str() ([]byte, error) {
 		if ulen > uint64(s.lim.MaxStringLen) || clen > uint64(s.lim.MaxStringLen) {
 			return nil, newErr(ErrTooLarge, "compressed string of %d bytes (limit %d)", ulen, s.lim.MaxStringLen)
 		}
-		c, err := s.bytes(clen)
+		c, err := s.scratchBytes(clen)
 		if err != nil {
 			return nil, err
 		}

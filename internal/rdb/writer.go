@@ -28,6 +28,7 @@ type Writer struct {
 	crc  uint64
 	buf  []byte // what the current call writes
 	val  []byte // the value being written, apart from its header
+	enc  encoder
 	err  error
 }
 
@@ -38,19 +39,24 @@ func NewWriter(w io.Writer, opts WriterOptions) *Writer {
 
 // flush writes w.buf, then extra, and resets w.buf.
 func (w *Writer) flush(extra ...[]byte) error {
-	for _, b := range append([][]byte{w.buf}, extra...) {
-		if w.err != nil {
-			break
-		}
-		if w.opts.Checksum {
-			w.crc = crc64Update(w.crc, b)
-		}
-		if _, err := w.w.Write(b); err != nil {
-			w.err = fmt.Errorf("rdb: write: %w", err)
-		}
+	w.write(w.buf)
+	for _, b := range extra {
+		w.write(b)
 	}
 	w.buf = trim(w.buf)
 	return w.err
+}
+
+func (w *Writer) write(b []byte) {
+	if w.err != nil {
+		return
+	}
+	if w.opts.Checksum {
+		w.crc = crc64Update(w.crc, b)
+	}
+	if _, err := w.w.Write(b); err != nil {
+		w.err = fmt.Errorf("rdb: write: %w", err)
+	}
 }
 
 // trim empties b for reuse, dropping it if a huge value grew it.
@@ -104,7 +110,8 @@ func (w *Writer) Entry(key []byte, v *Value, expireMs int64) error {
 	// The value is built first, apart, so that a value that cannot be
 	// written leaves nothing behind; then the header (expiry, type, key)
 	// and the value go out in two writes, without copying the value.
-	val, err := appendValue(w.val[:0], v, w.opts.Compress)
+	val, err := w.enc.appendValue(w.val[:0], v, w.opts.Compress)
+	w.enc.release()
 	if errors.Is(err, errEmpty) {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/enclavekv/enclavekv/internal/keyspace"
 	"github.com/enclavekv/enclavekv/internal/rdb"
@@ -33,47 +34,71 @@ var DefaultLimits = Limits{Hash: hash.Limits{Entries: 128, Value: 64}, ZSet: zse
 var ErrStreamType = errors.New("the data holds a stream, a type this server does not have yet; nothing was loaded")
 
 // Value returns e's value in rdb's form. The returned value aliases e's
-// bytes where it can: write it out before e changes.
+// bytes: it is only to be read, and written out before e changes.
 func Value(e *keyspace.Entry) (*rdb.Value, error) {
+	v := new(rdb.Value)
+	return v, Fill(v, e)
+}
+
+// Fill is Value into v, whose slices it reuses: a snapshot walking
+// millions of keys then makes next to no garbage per key, and garbage is
+// what a save's extra memory is made of in Go.
+func Fill(v *rdb.Value, e *keyspace.Entry) error {
+	*v = rdb.Value{List: v.List[:0], Set: v.Set[:0], Hash: v.Hash[:0], ZSet: v.ZSet[:0]}
 	switch o := e.Obj.(type) {
 	case nil:
-		return &rdb.Value{Kind: rdb.KindString, Str: e.Str}, nil
+		v.Kind, v.Str = rdb.KindString, e.Str
 	case *list.List:
-		v := &rdb.Value{Kind: rdb.KindList, List: make([][]byte, 0, o.Len())}
+		v.Kind, v.List = rdb.KindList, reuse(v.List, o.Len())
 		if o.Len() > 0 {
 			a, b := o.Segments(0, o.Len()-1)
 			for _, s := range a {
-				v.List = append(v.List, []byte(s))
+				v.List = append(v.List, BytesOf(s))
 			}
 			for _, s := range b {
-				v.List = append(v.List, []byte(s))
+				v.List = append(v.List, BytesOf(s))
 			}
 		}
-		return v, nil
 	case *hash.Hash:
-		v := &rdb.Value{Kind: rdb.KindHash, Hash: make([]rdb.HashField, 0, o.Len())}
+		v.Kind, v.Hash = rdb.KindHash, reuse(v.Hash, o.Len())
 		o.Each(func(f, val string) bool {
-			v.Hash = append(v.Hash, rdb.HashField{Field: []byte(f), Value: []byte(val)})
+			v.Hash = append(v.Hash, rdb.HashField{Field: BytesOf(f), Value: BytesOf(val)})
 			return true
 		})
-		return v, nil
 	case *set.Set:
-		v := &rdb.Value{Kind: rdb.KindSet, Set: make([][]byte, 0, o.Len())}
+		v.Kind, v.Set = rdb.KindSet, reuse(v.Set, o.Len())
 		o.Each(func(m string) bool {
-			v.Set = append(v.Set, []byte(m))
+			v.Set = append(v.Set, BytesOf(m))
 			return true
 		})
-		return v, nil
 	case *zset.ZSet:
-		v := &rdb.Value{Kind: rdb.KindZSet, ZSet: make([]rdb.ZMember, 0, o.Len())}
+		v.Kind, v.ZSet = rdb.KindZSet, reuse(v.ZSet, o.Len())
 		o.Range(0, o.Len()-1, false, func(el zset.Elem) bool {
-			v.ZSet = append(v.ZSet, rdb.ZMember{Member: []byte(el.Member), Score: el.Score})
+			v.ZSet = append(v.ZSet, rdb.ZMember{Member: BytesOf(el.Member), Score: el.Score})
 			return true
 		})
-		return v, nil
+	default:
+		return fmt.Errorf("rdbconv: key %q: no RDB form for %T", e.Key, e.Obj)
 	}
-	return nil, fmt.Errorf("rdbconv: key %q: no RDB form for %T", e.Key, e.Obj)
+	return nil
 }
+
+// reuse returns s emptied with room for n, reallocating when it is too
+// small, or far too big to keep around after one huge collection.
+func reuse[T any](s []T, n int) []T {
+	if cap(s) < n || cap(s) > 4*n+1024 {
+		return make([]T, 0, n)
+	}
+	return s[:0]
+}
+
+// StringOf views b as a string without copying; b must never change
+// again (the rdb reader hands its keys over for good).
+func StringOf(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// BytesOf views s as bytes without copying; the bytes must not be
+// changed, and the rdb writer only reads them.
+func BytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // Object builds the keyspace value for v: a string (obj nil) or an object
 // in the encoding Redis would give it for these limits.

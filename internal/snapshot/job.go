@@ -24,7 +24,7 @@ import (
 // had at Begin, each written under the database number it had then.
 //
 // Every method must be called with the keyspace's lock held (the server's
-// command lock); the bytes produced are handed out with Take, to be sealed
+// command lock); the bytes produced are handed out with TakeInto, to be sealed
 // and written to disk without the lock.
 type origin struct {
 	t  keyspace.Table
@@ -35,6 +35,7 @@ type Job struct {
 	ks  *keyspace.Keyspace
 	out bytes.Buffer
 	w   *rdb.Writer
+	val rdb.Value // scratch for the value being written
 
 	tables  []origin               // the non-empty tables at Begin, in database order
 	origin  map[keyspace.Table]int // every table at Begin → its database then
@@ -108,12 +109,11 @@ func (j *Job) write(db int, e *keyspace.Entry) {
 		j.setErr(j.w.SelectDB(db))
 		j.selDB = db
 	}
-	v, err := rdbconv.Value(e)
-	if err != nil {
+	if err := rdbconv.Fill(&j.val, e); err != nil {
 		j.setErr(err)
 		return
 	}
-	j.setErr(j.w.Entry([]byte(e.Key), v, e.Expire))
+	j.setErr(j.w.Entry(rdbconv.BytesOf(e.Key), &j.val, e.Expire))
 	j.written++
 }
 
@@ -172,16 +172,16 @@ func (j *Job) attached(t keyspace.Table) bool {
 // Pending is the number of bytes produced and not yet taken.
 func (j *Job) Pending() int { return j.out.Len() }
 
-// Take returns the bytes produced since the last Take; they are the
-// caller's.
-func (j *Job) Take() []byte {
-	b := bytes.Clone(j.out.Bytes())
+// TakeInto appends the bytes produced since the last TakeInto to dst and
+// returns them; they are the caller's, and a caller that reuses dst makes no garbage.
+func (j *Job) TakeInto(dst []byte) []byte {
+	dst = append(dst, j.out.Bytes()...)
 	j.out.Reset()
-	return b
+	return dst
 }
 
 // Finish ends a complete walk: the hook is removed and the RDB trailer
-// written. Take the last bytes after it.
+// written. Take the last bytes after it with TakeInto.
 func (j *Job) Finish() error {
 	j.removeHook()
 	if j.discard {

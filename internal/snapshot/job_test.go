@@ -195,7 +195,7 @@ func runJob(t testing.TB, ks *keyspace.Keyspace, during func(step int)) []byte {
 	job := Begin(ks, rdb.WriterOptions{Compress: true, Checksum: true}, [][2]string{{"redis-ver", "7.0.15"}})
 	for step := 0; ; step++ {
 		done := job.Step(16)
-		out.Write(job.Take())
+		out.Write(job.TakeInto(nil))
 		if done {
 			break
 		}
@@ -206,7 +206,7 @@ func runJob(t testing.TB, ks *keyspace.Keyspace, during func(step int)) []byte {
 	if err := job.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	out.Write(job.Take())
+	out.Write(job.TakeInto(nil))
 	if ks.Hook != nil {
 		t.Fatal("hook left installed")
 	}
@@ -300,7 +300,7 @@ func TestFlushAndSwapWriteNothingAtOnce(t *testing.T) {
 	job := Begin(ks, rdb.WriterOptions{}, nil)
 	var out bytes.Buffer
 	job.Step(50)
-	out.Write(job.Take())
+	out.Write(job.TakeInto(nil))
 	ks.Swap(0, 3)
 	ks.DBs[3].Flush()
 	ks.DBs[0].Flush()
@@ -308,12 +308,12 @@ func TestFlushAndSwapWriteNothingAtOnce(t *testing.T) {
 		t.Fatalf("flush and swap wrote %d bytes at once", job.Pending())
 	}
 	for !job.Step(100) {
-		out.Write(job.Take())
+		out.Write(job.TakeInto(nil))
 	}
 	if err := job.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	out.Write(job.Take())
+	out.Write(job.TakeInto(nil))
 	compareStates(t, loadState(t, out.Bytes()), want)
 }
 

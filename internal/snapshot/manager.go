@@ -225,6 +225,7 @@ func (m *Manager) saveLocked() error {
 		if err != nil {
 			return err
 		}
+		var data []byte
 		for done := false; !done; {
 			done = job.Step(stepKeys * 8)
 			if done {
@@ -232,7 +233,8 @@ func (m *Manager) saveLocked() error {
 					return err
 				}
 			}
-			if _, err := sw.Write(job.Take()); err != nil {
+			data = job.TakeInto(data[:0])
+			if _, err := sw.Write(data); err != nil {
 				return err
 			}
 		}
@@ -286,6 +288,7 @@ func (m *Manager) runBG(job *Job, path string, master *seal.MasterKey, h seal.He
 		if err != nil {
 			return err
 		}
+		var data []byte // reused: a save makes no garbage per step
 		for finished := false; !finished; {
 			lock.Lock()
 			finished = job.Step(stepKeys)
@@ -293,7 +296,7 @@ func (m *Manager) runBG(job *Job, path string, master *seal.MasterKey, h seal.He
 			if finished {
 				ferr = job.Finish()
 			}
-			data := job.Take()
+			data = job.TakeInto(data[:0])
 			lock.Unlock()
 			if ferr != nil {
 				return ferr
@@ -566,8 +569,13 @@ type loader struct {
 	emptyKeysSkipped int64
 }
 
-func (l *loader) Aux(key, value []byte) error             { return nil }
-func (l *loader) ResizeDB(db int, keys, exp uint64) error { return nil }
+func (l *loader) Aux(key, value []byte) error { return nil }
+func (l *loader) ResizeDB(db int, keys, exp uint64) error {
+	if d := l.ks.DB(db); d != nil {
+		d.Reserve(keys)
+	}
+	return nil
+}
 
 func (l *loader) Entry(db int, key []byte, v *rdb.Value, expireMs int64, _ rdb.LRUInfo) error {
 	d := l.ks.DB(db)
@@ -579,18 +587,14 @@ func (l *loader) Entry(db int, key []byte, v *rdb.Value, expireMs int64, _ rdb.L
 		l.expired++
 		return nil
 	}
-	if d.Has(string(key)) {
-		return errDuplicateKey
-	}
 	str, obj, err := rdbconv.Object(v, l.lim)
 	if err != nil {
 		return err
 	}
-	var e *keyspace.Entry
-	if obj == nil {
-		e = d.SetString(key, str, l.now, false)
-	} else {
-		e = d.SetObject(key, obj, l.now)
+	// The reader hands key and value over: they are kept without copies.
+	e, ok := d.Insert(rdbconv.StringOf(key), str, obj, l.now)
+	if !ok {
+		return errDuplicateKey
 	}
 	if expireMs != 0 {
 		d.SetExpire(e, expireMs)
