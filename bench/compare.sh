@@ -16,6 +16,7 @@
 #   MEMKEYS=1000000 keys loaded with redis-cli --pipe for the memory figures
 #   QUICK=1         smoke run: ROUNDS=1 N=20000 N1=5000 MEMKEYS=100000
 #   TESTS=ping_inline,ping_mbulk,set,get,incr,mset   redis-benchmark -t names
+#   CONFIGS=c50,c50_P16,c1   which client set-ups to run (a subset for a quick look)
 #   RESULTS=path    also keep the raw per-run measurements (TSV) there
 #   ENCLAVEKV_BIN=path  use this binary instead of building one
 #   REDIS_SERVER=redis-server  REDIS_BENCHMARK=redis-benchmark  REDIS_CLI=redis-cli
@@ -179,7 +180,7 @@ bench() {
 		log "compare.sh: unexpected redis-benchmark output for $t ($config) against $s: $out"
 }
 
-configs=("c50" "c50_P16" "c1")
+IFS=, read -r -a configs <<<"${CONFIGS:-c50,c50_P16,c1}"
 config_args() {
 	case $1 in
 	c50) echo "$N -c 50" ;;

@@ -398,6 +398,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"measure", "--manifest", "/nonexistent.json", serverBin}, 1, "read enclave manifest"},
 		{[]string{"measure", filepath.Join(binDir, "nope")}, 1, "no such file"},
 		{[]string{"manifest", "x"}, 2, "takes no arguments"},
+		{[]string{"rdb"}, 2, "enclavekv rdb: want 'rdb import"},
+		{[]string{"rdb", "import"}, 2, "enclavekv rdb: name the RDB file to import"},
+		{[]string{"rdb", "import", "-h"}, 2, "rdb import options:\n  -host string"},
 	}
 	for _, tt := range tests {
 		code, out, errOut := tool(t, tt.args...)

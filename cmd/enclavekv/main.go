@@ -117,7 +117,12 @@ func parse(fs *flag.FlagSet, args []string, maxPositional int) ([]string, error)
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			var b strings.Builder
+			fs.SetOutput(&b)
+			fs.PrintDefaults()
+			return nil, usageErr("%s options:\n%s", fs.Name(), strings.TrimRight(b.String(), "\n"))
+		} else if err != nil {
 			return nil, usageErr("%v", err)
 		}
 		args = fs.Args()

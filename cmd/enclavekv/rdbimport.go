@@ -26,7 +26,7 @@ import (
 
 func rdbCmd(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "import" {
-		return usageErr(": want 'rdb import [--host H] [--port P] [--password PW] [--replace] FILE'")
+		return usageErr("want 'rdb import [--host H] [--port P] [--password PW] [--replace] FILE'")
 	}
 	fs := flag.NewFlagSet("rdb import", flag.ContinueOnError)
 	host := fs.String("host", "127.0.0.1", "server host")
@@ -41,7 +41,7 @@ func rdbCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageErr(": name the RDB file to import")
+		return usageErr("name the RDB file to import")
 	}
 	path := pos[0]
 
