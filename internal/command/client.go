@@ -55,6 +55,13 @@ type Client struct {
 	DirtyCAS bool
 	watching []*watch
 
+	// subs are the client's channel, pattern and shard-channel
+	// subscriptions (pubsub.go).
+	subs [3]orderedSet
+	// Deliver appends a published message to the client's connection;
+	// the server sets it.
+	Deliver func(msg []byte)
+
 	// Killed is set from other clients (CLIENT KILL) and checked by the
 	// connection's goroutine.
 	Killed atomic.Bool

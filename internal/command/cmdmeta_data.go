@@ -1843,4 +1843,83 @@ var cmdMetaData = map[string]*cmdInfo{
 			{Name: "seconds", Type: "integer", KeySpecIndex: -1, Token: "IDLETIME", Since: "5.0.0", Optional: true},
 			{Name: "frequency", Type: "integer", KeySpecIndex: -1, Token: "FREQ", Since: "5.0.0", Optional: true},
 		}},
+	"subscribe": {Arity: -2, Flags: []string{"pubsub", "noscript", "loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@pubsub", "@slow"}, Tips: nil,
+		Since: "2.0.0", Group: "pubsub",
+		Args: []docArg{
+			{Name: "channel", Type: "string", KeySpecIndex: -1, Multiple: true},
+		}},
+	"unsubscribe": {Arity: -1, Flags: []string{"pubsub", "noscript", "loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@pubsub", "@slow"}, Tips: nil,
+		Since: "2.0.0", Group: "pubsub",
+		Args: []docArg{
+			{Name: "channel", Type: "string", KeySpecIndex: -1, Optional: true, Multiple: true},
+		}},
+	"psubscribe": {Arity: -2, Flags: []string{"pubsub", "noscript", "loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@pubsub", "@slow"}, Tips: nil,
+		Since: "2.0.0", Group: "pubsub",
+		Args: []docArg{
+			{Name: "pattern", Type: "block", KeySpecIndex: -1, Multiple: true, Args: []docArg{
+				{Name: "pattern", Type: "pattern", KeySpecIndex: -1},
+			}},
+		}},
+	"punsubscribe": {Arity: -1, Flags: []string{"pubsub", "noscript", "loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@pubsub", "@slow"}, Tips: nil,
+		Since: "2.0.0", Group: "pubsub",
+		Args: []docArg{
+			{Name: "pattern", Type: "pattern", KeySpecIndex: -1, Optional: true, Multiple: true},
+		}},
+	"ssubscribe": {Arity: -2, Flags: []string{"pubsub", "noscript", "loading", "stale"}, FirstKey: 1, LastKey: -1, Step: 1, Categories: []string{"@pubsub", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"not_key"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: -1, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "7.0.0", Group: "pubsub",
+		Args: []docArg{
+			{Name: "shardchannel", Type: "string", KeySpecIndex: -1, Multiple: true},
+		}},
+	"sunsubscribe": {Arity: -1, Flags: []string{"pubsub", "noscript", "loading", "stale"}, FirstKey: 1, LastKey: -1, Step: 1, Categories: []string{"@pubsub", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"not_key"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: -1, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "7.0.0", Group: "pubsub",
+		Args: []docArg{
+			{Name: "shardchannel", Type: "string", KeySpecIndex: -1, Optional: true, Multiple: true},
+		}},
+	"publish": {Arity: 3, Flags: []string{"pubsub", "loading", "stale", "fast"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@pubsub", "@fast"}, Tips: nil,
+		Since: "2.0.0", Group: "pubsub",
+		Args: []docArg{
+			{Name: "channel", Type: "string", KeySpecIndex: -1},
+			{Name: "message", Type: "string", KeySpecIndex: -1},
+		}},
+	"spublish": {Arity: 3, Flags: []string{"pubsub", "loading", "stale", "fast"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@pubsub", "@fast"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"not_key"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "7.0.0", Group: "pubsub",
+		Args: []docArg{
+			{Name: "shardchannel", Type: "string", KeySpecIndex: -1},
+			{Name: "message", Type: "string", KeySpecIndex: -1},
+		}},
+	"pubsub": {Arity: -2, Flags: nil, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow"}, Tips: nil,
+		Since: "2.8.0", Group: "pubsub"},
+	"pubsub|channels": {Arity: -2, Flags: []string{"pubsub", "loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@pubsub", "@slow"}, Tips: nil,
+		Since: "2.8.0", Group: "pubsub",
+		Args: []docArg{
+			{Name: "pattern", Type: "pattern", KeySpecIndex: -1, Optional: true},
+		}},
+	"pubsub|help": {Arity: 2, Flags: []string{"loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow"}, Tips: nil,
+		Since: "6.2.0", Group: "pubsub"},
+	"pubsub|numpat": {Arity: 2, Flags: []string{"pubsub", "loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@pubsub", "@slow"}, Tips: nil,
+		Since: "2.8.0", Group: "pubsub"},
+	"pubsub|numsub": {Arity: -2, Flags: []string{"pubsub", "loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@pubsub", "@slow"}, Tips: nil,
+		Since: "2.8.0", Group: "pubsub",
+		Args: []docArg{
+			{Name: "channel", Type: "string", KeySpecIndex: -1, Optional: true, Multiple: true},
+		}},
+	"pubsub|shardchannels": {Arity: -2, Flags: []string{"pubsub", "loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@pubsub", "@slow"}, Tips: nil,
+		Since: "7.0.0", Group: "pubsub",
+		Args: []docArg{
+			{Name: "pattern", Type: "pattern", KeySpecIndex: -1, Optional: true},
+		}},
+	"pubsub|shardnumsub": {Arity: -2, Flags: []string{"pubsub", "loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@pubsub", "@slow"}, Tips: nil,
+		Since: "7.0.0", Group: "pubsub",
+		Args: []docArg{
+			{Name: "shardchannel", Type: "string", KeySpecIndex: -1, Optional: true, Multiple: true},
+		}},
 }

@@ -43,6 +43,8 @@ var metaCommands = strings.Fields(`
 	blpop brpop brpoplpush blmove blmpop bzpopmin bzpopmax bzmpop
 	multi exec discard watch unwatch
 	save bgsave lastsave sync replconf dump restore
+	subscribe unsubscribe psubscribe punsubscribe ssubscribe sunsubscribe publish
+	spublish pubsub
 `)
 
 // TestGenerateCommandMeta asks the reference redis-server for COMMAND INFO

@@ -147,6 +147,23 @@ var cmdProse = map[string]prose{
 	"watch":   {Summary: "Makes the next EXEC conditional: it fails if any of these keys changes first.", Complexity: "O(1) for each key"},
 	"unwatch": {Summary: "Stops watching every key this connection watches.", Complexity: "O(1)"},
 
+	// pub/sub
+	"subscribe":            {Summary: "Listens for messages published to the given channels.", Complexity: "O(N) where N is the number of channels"},
+	"unsubscribe":          {Summary: "Stops listening to the given channels, or to all of them.", Complexity: "O(N) where N is the number of channels"},
+	"psubscribe":           {Summary: "Listens for messages published to channels matching the given glob patterns.", Complexity: "O(N) where N is the number of patterns"},
+	"punsubscribe":         {Summary: "Stops listening to the given patterns, or to all of them.", Complexity: "O(N+M) where N is the number of patterns of the client and M the number of patterns given"},
+	"ssubscribe":           {Summary: "Listens for messages published to the given shard channels.", Complexity: "O(N) where N is the number of shard channels"},
+	"sunsubscribe":         {Summary: "Stops listening to the given shard channels, or to all of them.", Complexity: "O(N) where N is the number of shard channels"},
+	"publish":              {Summary: "Sends a message to a channel's subscribers and to matching pattern subscribers; replies how many received it.", Complexity: "O(N+M) where N is the number of subscribers of the channel and M the number of subscribed patterns"},
+	"spublish":             {Summary: "Sends a message to a shard channel's subscribers; replies how many received it.", Complexity: "O(N) where N is the number of subscribers of the shard channel"},
+	"pubsub":               {Summary: "Groups the subcommands that inspect the pub/sub state.", Complexity: "Depends on the subcommand."},
+	"pubsub|channels":      {Summary: "Lists the channels that have subscribers, optionally those matching a pattern.", Complexity: "O(N) where N is the number of active channels"},
+	"pubsub|numsub":        {Summary: "Returns the number of subscribers of each given channel (pattern subscribers excluded).", Complexity: "O(N) where N is the number of channels given"},
+	"pubsub|numpat":        {Summary: "Returns the number of patterns that have subscribers.", Complexity: "O(1)"},
+	"pubsub|shardchannels": {Summary: "Lists the shard channels that have subscribers, optionally those matching a pattern.", Complexity: "O(N) where N is the number of active shard channels"},
+	"pubsub|shardnumsub":   {Summary: "Returns the number of subscribers of each given shard channel.", Complexity: "O(N) where N is the number of shard channels given"},
+	"pubsub|help":          {Summary: "Lists the PUBSUB subcommands.", Complexity: "O(1)"},
+
 	// blocking
 	"blpop": {Summary: "Pops the first element of the first non-empty list, waiting for one if all are empty.", Complexity: "O(N) where N is the number of keys",
 		History: []string{"The timeout is a number of seconds with a fraction."}},

@@ -367,7 +367,9 @@ func commandGetkeys(c *Ctx, withFlags bool) {
 		return
 	}
 	m := infoOf(cmd)
-	if len(m.KeySpecs) == 0 {
+	// Specs flagged not_key (the channels of SPUBLISH and SSUBSCRIBE,
+	// there for cluster routing) name no keys, as in Redis.
+	if !hasKeys(m) {
 		c.Error(ErrGetkeysNoKeys)
 		return
 	}
@@ -397,6 +399,15 @@ func commandGetkeys(c *Ctx, withFlags bool) {
 			c.W.Simple(f)
 		}
 	}
+}
+
+func hasKeys(m *cmdInfo) bool {
+	for _, ks := range m.KeySpecs {
+		if !hasFlag(ks.Flags, "not_key") {
+			return true
+		}
+	}
+	return false
 }
 
 func hasFlag(flags []string, f string) bool {

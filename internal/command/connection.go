@@ -48,6 +48,10 @@ func pingCmd(c *Ctx) {
 		c.WrongArity()
 		return
 	}
+	if c.Client.Proto < 3 && c.Client.PubSub() {
+		pingSubscribed(c)
+		return
+	}
 	if len(c.Args) == 2 {
 		c.W.Bulk(c.Args[1])
 		return
@@ -185,6 +189,7 @@ func authCmd(c *Ctx) {
 func resetCmd(c *Ctx) {
 	cl := c.Client
 	c.St.DiscardTx(cl)
+	c.St.UnsubscribeAll(cl)
 	if cl.Monitor {
 		c.St.RemoveMonitor(cl)
 		cl.Monitor = false
@@ -230,7 +235,8 @@ func ClientInfoLine(cl *Client, now int64) string {
 	b.WriteString(clientFlags(cl))
 	b.WriteString(" db=")
 	b.WriteString(strconv.Itoa(cl.DBIndex))
-	b.WriteString(" sub=0 psub=0 ssub=0 multi=")
+	b.WriteString(cl.subCounts())
+	b.WriteString(" multi=")
 	multiMem := int64(0)
 	if cl.Multi != nil {
 		b.WriteString(strconv.Itoa(cl.Multi.Len()))
@@ -277,10 +283,23 @@ func ClientInfoLine(cl *Client, now int64) string {
 	return b.String()
 }
 
+// isType reports whether cl is of a CLIENT LIST/KILL TYPE: "pubsub" when
+// it has subscriptions, else "normal" (a MONITOR client too, as in Redis;
+// replicas do not exist yet).
+func (cl *Client) isType(typ string) bool {
+	if cl.PubSub() {
+		return typ == "pubsub"
+	}
+	return typ == "normal"
+}
+
 func clientFlags(cl *Client) string {
 	var f []byte
 	if cl.Monitor {
 		f = append(f, 'O')
+	}
+	if cl.PubSub() {
+		f = append(f, 'P')
 	}
 	if cl.Multi != nil {
 		f = append(f, 'x')
@@ -345,9 +364,7 @@ func clientListCmd(c *Ctx) {
 		return
 	}
 	for _, cl := range all {
-		// A MONITOR client is of type normal, as in Redis; replicas and
-		// pub/sub clients do not exist yet.
-		if typ != "" && typ != "normal" {
+		if typ != "" && !cl.isType(typ) {
 			continue
 		}
 		b.WriteString(ClientInfoLine(cl, c.Now))
@@ -563,8 +580,7 @@ func clientKillCmd(c *Ctx) {
 		if user != "" && cl.User != user {
 			continue
 		}
-		// A MONITOR client is of type normal, as in Redis.
-		if hasType && typ != "normal" {
+		if hasType && !cl.isType(typ) {
 			continue
 		}
 		if skipMe && cl == c.Client {

@@ -13,6 +13,7 @@ const (
 	ErrOverflow        = "ERR increment or decrement would overflow"
 	ErrNaNInf          = "ERR increment would produce NaN or Infinity"
 	ErrExpireTime      = "ERR invalid expire time in '%s' command"
+	ErrSubscribedMode  = "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 	ErrStringTooLong   = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 	ErrOffsetRange     = "ERR offset is out of range"
 	ErrSameObject      = "ERR source and destination objects are the same"

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -114,6 +115,10 @@ func (x *Executor) exec(ctx *Ctx, cl *Client, args [][]byte, w *resp.Writer, now
 	if p := x.State.Persist; p != nil && p.WritesRefused() &&
 		(cmd.Flags&Write != 0 || cmd.Name == "ping" || cmd.Name == "exec" && cl.Multi != nil && cl.Multi.flags&Write != 0) {
 		x.reject(ctx, cmd, ErrMisconf, mark)
+		return
+	}
+	if cl.Proto < 3 && cl.PubSub() && !allowedInSubscribedMode(cmd) {
+		x.reject(ctx, cmd, fmt.Sprintf(ErrSubscribedMode, cmd.Name), mark)
 		return
 	}
 	if cl.Multi != nil && queuesIn(cmd) {

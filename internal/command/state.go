@@ -24,6 +24,7 @@ type State struct {
 
 	monitors []*MonitorSink
 	watched  watchers
+	pubsub   pubsubState
 
 	// ActiveExpireOff is DEBUG SET-ACTIVE-EXPIRE 0: the background expiry
 	// cycle pauses (lazy expiry on access still happens).

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/enclavekv/enclavekv/internal/command"
+	"github.com/enclavekv/enclavekv/internal/config"
 	"github.com/enclavekv/enclavekv/internal/resp"
 )
 
@@ -27,6 +28,9 @@ type conn struct {
 	parked  [][]byte
 	closing bool // closed at the end of the loop's turn; nothing more runs
 	queued  bool // in the loop's flush queue
+	// softSince is when the output first went over its class's soft
+	// limit (Unix ms), 0 while under it.
+	softSince int64
 }
 
 // Output beyond this much queued for a monitor disconnects it, as Redis's
@@ -89,6 +93,9 @@ func (s *Server) execOne(c *conn, args [][]byte, now int64) bool {
 	c.running = true
 	s.exec.Exec(&c.cl, args, &c.w, now)
 	c.running = false
+	if s.overOutputLimit(c, now) {
+		return false
+	}
 	if c.cl.Blocked != nil {
 		s.blockConn(c)
 		return false
@@ -229,6 +236,51 @@ func (s *Server) closeConn(c *conn) {
 	if !s.loop.inTurn {
 		s.wakeLoop()
 	}
+}
+
+// deliver appends a published message to c (command.Client.Deliver).
+func (s *Server) deliver(c *conn, msg []byte) {
+	if c.closing {
+		return
+	}
+	c.w.Buf = append(c.w.Buf, msg...)
+	if s.overOutputLimit(c, time.Now().UnixMilli()) {
+		return
+	}
+	s.queueFlush(c)
+}
+
+// overOutputLimit applies client-output-buffer-limit to c's unsent
+// output, as Redis does: over the hard limit, or over the soft limit for
+// longer than its seconds, the client is closed (and true returned). A
+// client with subscriptions is of the pubsub class, others normal.
+func (s *Server) overOutputLimit(c *conn, now int64) bool {
+	class := config.ClassNormal
+	if c.cl.PubSub() {
+		class = config.ClassPubsub
+	}
+	lim := s.obufLimits.Load()[class]
+	if lim.Hard == 0 && lim.Soft == 0 {
+		return false
+	}
+	used := uint64(c.pending())
+	over := lim.Hard != 0 && used >= lim.Hard
+	if lim.Soft != 0 && used >= lim.Soft {
+		if c.softSince == 0 {
+			c.softSince = now
+		} else if now-c.softSince > lim.SoftSeconds*1000 {
+			over = true
+		}
+	} else {
+		c.softSince = 0
+	}
+	if !over || c.closing {
+		return over
+	}
+	c.refreshBufferFigures()
+	s.log.Warning("Client " + command.ClientInfoLine(&c.cl, now) + " scheduled to be closed ASAP for overcoming of output buffer limits.")
+	s.closeConn(c)
+	return true
 }
 
 // sendMonitor queues one MONITOR line on c.

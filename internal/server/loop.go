@@ -265,6 +265,7 @@ func (s *Server) finishClose(c *conn) {
 		s.st.RemoveMonitor(&c.cl)
 	}
 	s.unblockConn(c) // a disconnected waiter leaves no trace
+	s.st.UnsubscribeAll(&c.cl)
 	s.st.ClientGone(&c.cl)
 	c.cl.Blocked = nil
 	l.p.remove(c.fd)
@@ -339,6 +340,7 @@ func (s *Server) newConn(fd int, sa unix.Sockaddr, ls *listenSock, now int64) *c
 		c.cl.LAddr = localAddr(fd)
 	}
 	c.w.Proto = 2
+	c.cl.Deliver = func(msg []byte) { s.deliver(c, msg) }
 	s.loop.conns[fd] = c
 	s.clientsMu.Lock()
 	s.clients[c.cl.ID] = c

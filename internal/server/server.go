@@ -62,6 +62,8 @@ type Server struct {
 	pauseWriteOnly bool
 
 	maxClients atomic.Int64
+	// obufLimits is client-output-buffer-limit, per client class.
+	obufLimits atomic.Pointer[[3]config.OBufLimit]
 	timeoutSec atomic.Int64
 	// Request limits, read by every connection before parsing.
 	protoMaxBulk, queryBufLimit atomic.Int64
@@ -139,6 +141,13 @@ func (s *Server) Lock()   { s.mu.Lock() }
 func (s *Server) Unlock() { s.mu.Unlock() }
 
 func (s *Server) watchConfig() {
+	limits := s.cfg.ClientOutputBufferLimits()
+	s.obufLimits.Store(&limits)
+	s.cfg.OnChange("client-output-buffer-limit", func(c *config.Config) error {
+		limits := c.ClientOutputBufferLimits()
+		s.obufLimits.Store(&limits)
+		return nil
+	})
 	s.cfg.OnChange("maxclients", func(c *config.Config) error {
 		n := c.Int("maxclients")
 		if n > s.maxClients.Load() {
@@ -716,6 +725,7 @@ func (s *Server) Info() command.ServerInfo {
 		pi := p.Info()
 		persist = &pi
 	}
+	chans, pats, shards := s.st.PubSubCounts()
 	return command.ServerInfo{
 		Persistence:             persist,
 		Version:                 Version,
@@ -736,6 +746,9 @@ func (s *Server) Info() command.ServerInfo {
 		ClientRecentMaxInput:    maxIn,
 		ClientRecentMaxOutput:   maxOut,
 		BlockedClients:          len(s.blk.blocked),
+		PubsubChannels:          chans,
+		PubsubPatterns:          pats,
+		PubsubShardChannels:     shards,
 		PausedUntilMs:           s.pauseUntil,
 		PauseWriteOnly:          s.pauseWriteOnly,
 		InstantaneousOps:        ops,

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# bench/pubsub.sh — PUBLISH to many subscribers, enclavekv vs redis-server.
+#
+# Starts both servers on free 127.0.0.1 ports; for each, SUBS redis-cli
+# processes SUBSCRIBE to one channel, then redis-benchmark sends
+# `PUBLISH bench:ch <16 bytes>` from 50 clients. Rounds alternate the order of
+# the servers; prints the median requests/s and the enclavekv/redis ratio.
+# Issue 6's target: ratio >= 1.0 with 50 subscribers.
+#
+# Environment: ROUNDS=3 N=200000 SUBS=50 ENCLAVEKV_BIN=path
+set -euo pipefail
+ROUNDS=${ROUNDS:-3}
+N=${N:-200000}
+SUBS=${SUBS:-50}
+for tool in redis-server redis-benchmark redis-cli; do
+	command -v "$tool" >/dev/null || { echo "pubsub.sh: $tool not found on PATH" >&2; exit 1; }
+done
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/enclavekv-pubsub.XXXXXX")
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+ekv=${ENCLAVEKV_BIN:-}
+if [[ -z "$ekv" ]]; then
+	(cd "$repo" && go build -o "$work/enclavekv-server" ./cmd/enclavekv-server)
+	ekv=$work/enclavekv-server
+fi
+rport=$(free_port); eport=$(free_port)
+redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --logfile '' >"$work/redis.log" 2>&1 &
+pids+=($!)
+mkdir -p "$work/ekv"
+"$ekv" --port "$eport" --bind 127.0.0.1 --save '' --dir "$work/ekv" >"$work/ekv.log" 2>&1 &
+pids+=($!)
+for p in "$rport" "$eport"; do
+	for _ in $(seq 50); do redis-cli -p "$p" PING >/dev/null 2>&1 && break; sleep 0.1; done
+done
+for p in "$rport" "$eport"; do
+	for _ in $(seq "$SUBS"); do
+		redis-cli -p "$p" SUBSCRIBE bench:ch >/dev/null 2>&1 &
+		pids+=($!)
+	done
+done
+sleep 1
+declare -A rps=()
+run() { # port -> rps
+	redis-benchmark -p "$1" -c 50 -n "$N" -q PUBLISH bench:ch 0123456789abcdef 2>/dev/null |
+		tr '\r' '\n' | awk '/requests per second/ { for (i = 2; i <= NF; i++) if ($i == "requests") v = $(i - 1) } END { print v }'
+}
+for r in $(seq "$ROUNDS"); do
+	order="redis enclavekv"
+	((r % 2 == 0)) && order="enclavekv redis"
+	for s in $order; do
+		p=$rport
+		[[ $s == enclavekv ]] && p=$eport
+		n=$(redis-cli -p "$p" PUBLISH bench:ch check)
+		v=$(run "$p")
+		echo "round $r $s: $v requests/s ($n subscribers)" >&2
+		rps[$s]+="$v "
+	done
+done
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+r=$(echo "${rps[redis]}" | median)
+e=$(echo "${rps[enclavekv]}" | median)
+awk -v r="$r" -v e="$e" -v s="$SUBS" 'BEGIN { printf "PUBLISH to %d subscribers, -c 50: redis %.0f rps, enclavekv %.0f rps, ratio %.2f\n", s, r, e, e / r }'
