@@ -131,6 +131,7 @@ func popListKey(c *Ctx, key []byte, left bool) bool {
 		c.DB.DeleteEntry(e)
 	}
 	c.DB.Modified(e, 1)
+	c.popped(key, left, l.Len() == 0)
 	c.W.Array(2)
 	c.W.Bulk(key)
 	c.W.BulkString(v)
@@ -208,32 +209,7 @@ func blmpopCmd(c *Ctx) {
 	if !ok {
 		return
 	}
-	serve := func(c *Ctx, key []byte) bool {
-		e, l, ok := c.getList(key, true)
-		if !ok {
-			return true
-		}
-		if e == nil {
-			return false
-		}
-		c.DB.WillModify(e)
-		n := int(min(count, int64(l.Len())))
-		c.W.Array(2)
-		c.W.Bulk(key)
-		c.W.Array(n)
-		for i := 0; i < n; i++ {
-			if left {
-				c.W.BulkString(l.PopLeft())
-			} else {
-				c.W.BulkString(l.PopRight())
-			}
-		}
-		if l.Len() == 0 {
-			c.DB.DeleteEntry(e)
-		}
-		c.DB.Modified(e, int64(n))
-		return true
-	}
+	serve := func(c *Ctx, key []byte) bool { return c.mpopList(key, left, count) }
 	for _, k := range keys {
 		e, _, ok := c.getList(k, true)
 		if !ok {

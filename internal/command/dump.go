@@ -109,6 +109,9 @@ func restoreCmd(c *Ctx) {
 	// An expiry already past: the key is not created (the old one, if
 	// REPLACE, is gone all the same).
 	if ttl != 0 && ttl <= c.Now {
+		if old != nil {
+			c.notify(evGeneric, "del", key)
+		}
 		c.W.OK()
 		return
 	}
@@ -127,6 +130,7 @@ func restoreCmd(c *Ctx) {
 	case freq >= 0:
 		c.DB.SetFreq(e, uint8(freq), c.Now)
 	}
+	c.notify(evGeneric, "restore", key)
 	c.W.OK()
 }
 

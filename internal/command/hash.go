@@ -86,6 +86,7 @@ func hsetCmd(c *Ctx) {
 		}
 	}
 	c.DB.Modified(e, int64(len(c.Args)-2)/2)
+	c.notify(evHash, "hset", c.Args[1])
 	if c.Cmd.Name == "hmset" {
 		c.W.OK()
 		return
@@ -109,6 +110,7 @@ func hsetnxCmd(c *Ctx) {
 	h.Fit(lim, c.Args[2], c.Args[3])
 	h.Set(c.Args[2], c.Args[3], lim)
 	c.DB.Modified(e, 1)
+	c.notify(evHash, "hset", c.Args[1])
 	c.W.Int(1)
 }
 
@@ -146,7 +148,7 @@ func hmgetCmd(c *Ctx) {
 func hdelCmd(c *Ctx) {
 	e, h, ok := c.writeHash(c.Args[1])
 	if ok {
-		c.removeMembers(e, c.Args[2:], func(f []byte) bool { return h.Delete(f) }, func() int { return h.Len() })
+		c.removeMembers(e, evHash, "hdel", c.Args[2:], func(f []byte) bool { return h.Delete(f) }, func() int { return h.Len() })
 	}
 }
 
@@ -252,6 +254,7 @@ func hincrbyCmd(c *Ctx) {
 	e, h, _ = c.hashForWrite(c.Args[1])
 	h.Set(c.Args[2], formatInt(cur), c.hashLimits())
 	c.DB.Modified(e, 1)
+	c.notify(evHash, "hincrby", c.Args[1])
 	c.W.Int(cur)
 }
 
@@ -288,6 +291,7 @@ func hincrbyfloatCmd(c *Ctx) {
 	// The listpack check is on the result, not on the increment.
 	h.Set(c.Args[2], []byte(v), c.hashLimits())
 	c.DB.Modified(e, 1)
+	c.notify(evHash, "hincrbyfloat", c.Args[1])
 	c.W.BulkString(v)
 }
 

@@ -57,6 +57,7 @@ func delCmd(c *Ctx) {
 	var n int64
 	for _, k := range c.Args[1:] {
 		if c.DB.Delete(k, c.Now) {
+			c.notify(evGeneric, "del", k)
 			n++
 		}
 	}
@@ -273,6 +274,8 @@ func (c *Ctx) rename(nx bool) {
 		return
 	}
 	c.DB.Rename(e, dst, c.Now)
+	c.notify(evGeneric, "rename_from", src)
+	c.notify(evGeneric, "rename_to", dst)
 	if nx {
 		c.W.Int(1)
 	} else {
@@ -318,6 +321,10 @@ func moveCmd(c *Ctx) {
 		return
 	}
 	c.DB.MoveTo(e, dst, c.Now)
+	c.notify(evGeneric, "move_from", key)
+	if c.St.NotifyOn(evGeneric) {
+		c.St.NotifyKeyspace(evGeneric, "move_to", key, dst.ID)
+	}
 	c.W.Int(1)
 }
 
@@ -359,6 +366,9 @@ func copyCmd(c *Ctx) {
 		return
 	}
 	c.DB.Copy(e, dst, newKey, c.Now)
+	if c.St.NotifyOn(evGeneric) {
+		c.St.NotifyKeyspace(evGeneric, "copy_to", newKey, dst.ID)
+	}
 	c.W.Int(1)
 }
 
@@ -614,11 +624,13 @@ func (c *Ctx) expire(base int64, seconds bool) {
 	}
 	if when <= c.Now {
 		c.DB.DeleteEntry(e)
+		c.notify(evGeneric, "del", c.Args[1])
 		c.W.Int(1)
 		return
 	}
 	c.DB.SetExpire(e, when)
 	c.DB.Modified(e, 1)
+	c.notify(evGeneric, "expire", c.Args[1])
 	c.W.Int(1)
 }
 
@@ -661,5 +673,6 @@ func persistCmd(c *Ctx) {
 		return
 	}
 	c.DB.Modified(e, 1)
+	c.notify(evGeneric, "persist", c.Args[1])
 	c.W.Int(1)
 }

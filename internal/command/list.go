@@ -62,7 +62,25 @@ func (c *Ctx) push(left, onlyExisting bool) {
 		}
 	}
 	c.DB.Modified(e, int64(len(c.Args)-2))
+	c.notify(evList, pickEvent("lpush", "rpush", left), c.Args[1])
 	c.W.Int(int64(l.Len()))
+}
+
+// pickEvent picks one of two event names (by list end, INCR or not, ...).
+func pickEvent(leftName, rightName string, left bool) string {
+	if left {
+		return leftName
+	}
+	return rightName
+}
+
+// popped notifies a pop from key and, when it emptied the list (now
+// deleted), the deletion.
+func (c *Ctx) popped(key []byte, left, emptied bool) {
+	c.notify(evList, pickEvent("lpop", "rpop", left), key)
+	if emptied {
+		c.notify(evGeneric, "del", key)
+	}
 }
 
 func lpopCmd(c *Ctx) { c.pop(true) }
@@ -114,6 +132,7 @@ func (c *Ctx) pop(left bool) {
 		c.DB.DeleteEntry(e)
 	}
 	c.DB.Modified(e, int64(n))
+	c.popped(c.Args[1], left, l.Len() == 0)
 }
 
 func llenCmd(c *Ctx) {
@@ -181,6 +200,7 @@ func lsetCmd(c *Ctx) {
 	c.DB.WillModify(e)
 	l.SetAt(i, string(c.Args[3]))
 	c.DB.Modified(e, 1)
+	c.notify(evList, "lset", c.Args[1])
 	c.W.OK()
 }
 
@@ -264,6 +284,10 @@ func ltrimCmd(c *Ctx) {
 		l.Trim(s, en)
 	}
 	c.DB.Modified(e, int64(before-l.Len()))
+	c.notify(evList, "ltrim", c.Args[1])
+	if empty {
+		c.notify(evGeneric, "del", c.Args[1])
+	}
 	c.W.OK()
 }
 
@@ -306,6 +330,12 @@ func lremCmd(c *Ctx) {
 		c.DB.DeleteEntry(e)
 	}
 	c.DB.Modified(e, removed)
+	if removed > 0 {
+		c.notify(evList, "lrem", c.Args[1])
+		if l.Len() == 0 {
+			c.notify(evGeneric, "del", c.Args[1])
+		}
+	}
 	c.W.Int(removed)
 }
 
@@ -336,6 +366,7 @@ func linsertCmd(c *Ctx) {
 			}
 			l.Insert(i, string(c.Args[4]))
 			c.DB.Modified(e, 1)
+			c.notify(evList, "linsert", c.Args[1])
 			c.W.Int(int64(l.Len()))
 			return
 		}
@@ -494,6 +525,9 @@ func (c *Ctx) lmove(src, dst []byte, fromLeft, toLeft bool) {
 		dl.PushRight(v)
 	}
 	c.DB.Modified(de, 1)
+	// Redis's order: the push, then the pop and the source's deletion.
+	c.notify(evList, pickEvent("lpush", "rpush", toLeft), dst)
+	c.popped(src, fromLeft, sl.Len() == 0)
 	c.W.BulkString(v)
 }
 
@@ -537,36 +571,46 @@ func (c *Ctx) mpopArgs(i int, firstWord, secondWord string) (keys [][]byte, firs
 	return c.Args[i+1 : i+1+int(numkeys)], first, count, true
 }
 
+// mpopList pops up to count elements from the list at key, replying
+// [key, [elements]], and reports whether it replied (a missing key: no;
+// a key of another type: yes, WRONGTYPE).
+func (c *Ctx) mpopList(key []byte, left bool, count int64) bool {
+	e, l, ok := c.getList(key, true)
+	if !ok {
+		return true
+	}
+	if e == nil {
+		return false
+	}
+	c.DB.WillModify(e)
+	n := int(min(count, int64(l.Len())))
+	c.W.Array(2)
+	c.W.Bulk(key)
+	c.W.Array(n)
+	for i := 0; i < n; i++ {
+		if left {
+			c.W.BulkString(l.PopLeft())
+		} else {
+			c.W.BulkString(l.PopRight())
+		}
+	}
+	if l.Len() == 0 {
+		c.DB.DeleteEntry(e)
+	}
+	c.DB.Modified(e, int64(n))
+	c.popped(key, left, l.Len() == 0)
+	return true
+}
+
 func lmpopCmd(c *Ctx) {
 	keys, left, count, ok := c.mpopArgs(1, "left", "right")
 	if !ok {
 		return
 	}
 	for _, key := range keys {
-		e, l, ok := c.getList(key, true)
-		if !ok {
+		if c.mpopList(key, left, count) {
 			return
 		}
-		if e == nil {
-			continue
-		}
-		c.DB.WillModify(e)
-		n := int(min(count, int64(l.Len())))
-		c.W.Array(2)
-		c.W.Bulk(key)
-		c.W.Array(n)
-		for i := 0; i < n; i++ {
-			if left {
-				c.W.BulkString(l.PopLeft())
-			} else {
-				c.W.BulkString(l.PopRight())
-			}
-		}
-		if l.Len() == 0 {
-			c.DB.DeleteEntry(e)
-		}
-		c.DB.Modified(e, int64(n))
-		return
 	}
 	c.W.NullArray()
 }

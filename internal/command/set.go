@@ -72,13 +72,16 @@ func saddCmd(c *Ctx) {
 		}
 	}
 	c.DB.Modified(e, int64(added))
+	if added > 0 {
+		c.notify(evSet, "sadd", c.Args[1])
+	}
 	c.W.Int(int64(added))
 }
 
 func sremCmd(c *Ctx) {
 	e, s, ok := c.getSet(c.Args[1], true)
 	if ok {
-		c.removeMembers(e, c.Args[2:], func(m []byte) bool { return s.Remove(m) }, func() int { return s.Len() })
+		c.removeMembers(e, evSet, "srem", c.Args[2:], func(m []byte) bool { return s.Remove(m) }, func() int { return s.Len() })
 	}
 }
 
@@ -117,6 +120,10 @@ func smoveCmd(c *Ctx) {
 		c.DB.DeleteEntry(srcE)
 	}
 	c.DB.Modified(srcE, 1)
+	c.notify(evSet, "srem", c.Args[1])
+	if src.Len() == 0 {
+		c.notify(evGeneric, "del", c.Args[1])
+	}
 	if dstE == nil {
 		dst = set.New()
 		dstE = c.DB.SetObject(c.Args[2], dst, c.Now)
@@ -125,6 +132,7 @@ func smoveCmd(c *Ctx) {
 	}
 	if dst.Add(member, c.maxIntset()) {
 		c.DB.Modified(dstE, 1)
+		c.notify(evSet, "sadd", c.Args[2])
 	}
 	c.W.Int(1)
 }
@@ -234,6 +242,10 @@ func spopCmd(c *Ctx) {
 		c.DB.DeleteEntry(e)
 	}
 	c.DB.Modified(e, int64(len(popped)))
+	c.notify(evSet, "spop", c.Args[1])
+	if s.Len() == 0 {
+		c.notify(evGeneric, "del", c.Args[1])
+	}
 	if count < 0 {
 		c.W.BulkString(popped[0])
 		return
@@ -472,7 +484,9 @@ func (c *Ctx) unionDiff(store, diff bool) {
 // none) and replies the cardinality.
 func (c *Ctx) storeSet(dst []byte, members []string) {
 	if len(members) == 0 {
-		c.DB.Delete(dst, c.Now)
+		if c.DB.Delete(dst, c.Now) {
+			c.notify(evGeneric, "del", dst)
+		}
 		c.W.Int(0)
 		return
 	}
@@ -482,6 +496,7 @@ func (c *Ctx) storeSet(dst []byte, members []string) {
 		s.Add([]byte(m), max)
 	}
 	c.DB.SetObject(dst, s, c.Now)
+	c.notify(evSet, c.Cmd.Name, dst)
 	c.W.Int(int64(s.Len()))
 }
 

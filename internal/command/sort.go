@@ -238,7 +238,9 @@ func sortCmd(c *Ctx) {
 	}
 	if storeKey != nil {
 		if len(out) == 0 {
-			c.DB.Delete(storeKey, c.Now)
+			if c.DB.Delete(storeKey, c.Now) {
+				c.notify(evGeneric, "del", storeKey)
+			}
 			c.W.Int(0)
 			return
 		}
@@ -251,6 +253,7 @@ func sortCmd(c *Ctx) {
 			}
 		}
 		c.DB.SetObject(storeKey, l, c.Now)
+		c.notify(evList, "sortstore", storeKey)
 		c.W.Int(int64(len(out)))
 		return
 	}

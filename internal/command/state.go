@@ -25,6 +25,7 @@ type State struct {
 	monitors []*MonitorSink
 	watched  watchers
 	pubsub   pubsubState
+	notify   atomic.Int32 // notify-keyspace-events flags
 
 	// ActiveExpireOff is DEBUG SET-ACTIVE-EXPIRE 0: the background expiry
 	// cycle pauses (lazy expiry on access still happens).
@@ -70,6 +71,11 @@ func NewState(cfg *config.Config) *State {
 	}
 	s.latencyTracking.Store(true)
 	if cfg != nil {
+		s.notify.Store(int32(cfg.NotifyKeyspaceEvents()))
+		cfg.OnChange("notify-keyspace-events", func(c *config.Config) error {
+			s.notify.Store(int32(c.NotifyKeyspaceEvents()))
+			return nil
+		})
 		s.latencyTracking.Store(cfg.Bool("latency-tracking"))
 		cfg.OnChange("latency-tracking", func(c *config.Config) error {
 			s.latencyTracking.Store(c.Bool("latency-tracking"))

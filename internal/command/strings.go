@@ -187,8 +187,10 @@ func (c *Ctx) setGeneric(flags setFlags, key, val, expArg []byte, okReply func()
 		return
 	}
 	e := c.DB.SetString(key, val, c.Now, flags&setKeepTTL != 0)
+	c.notify(evString, "set", key)
 	if expArg != nil {
 		c.DB.SetExpire(e, at)
+		c.notify(evGeneric, "expire", key)
 	}
 	if flags&setGet == 0 {
 		if okReply != nil {
@@ -218,6 +220,7 @@ func getsetCmd(c *Ctx) {
 		c.W.Bulk(e.Str)
 	}
 	c.DB.SetString(c.Args[1], c.Args[2], c.Now, false)
+	c.notify(evString, "set", c.Args[1])
 }
 
 func getdelCmd(c *Ctx) {
@@ -231,6 +234,7 @@ func getdelCmd(c *Ctx) {
 	}
 	c.W.Bulk(e.Str)
 	c.DB.DeleteEntry(e)
+	c.notify(evGeneric, "del", c.Args[1])
 }
 
 func getexCmd(c *Ctx) {
@@ -257,12 +261,15 @@ func getexCmd(c *Ctx) {
 	switch {
 	case flags&(setEXAT|setPXAT) != 0 && at <= c.Now:
 		c.DB.DeleteEntry(e)
+		c.notify(evGeneric, "del", c.Args[1])
 	case expArg != nil:
 		c.DB.SetExpire(e, at)
 		c.DB.Modified(e, 1)
+		c.notify(evGeneric, "expire", c.Args[1])
 	case flags&setPersist != 0:
 		if c.DB.Persist(e) {
 			c.DB.Modified(e, 1)
+			c.notify(evGeneric, "persist", c.Args[1])
 		}
 	}
 }
@@ -286,6 +293,7 @@ func msetCmd(c *Ctx) {
 	}
 	for i := 1; i < len(c.Args); i += 2 {
 		c.DB.SetString(c.Args[i], c.Args[i+1], c.Now, false)
+		c.notify(evString, "set", c.Args[i])
 	}
 	c.W.OK()
 }
@@ -303,6 +311,7 @@ func msetnxCmd(c *Ctx) {
 	}
 	for i := 1; i < len(c.Args); i += 2 {
 		c.DB.SetString(c.Args[i], c.Args[i+1], c.Now, false)
+		c.notify(evString, "set", c.Args[i])
 	}
 	c.W.Int(1)
 }
@@ -320,6 +329,7 @@ func appendCmd(c *Ctx) {
 	e := c.DB.Lookup(key, c.Now)
 	if e == nil {
 		e = c.DB.SetString(key, val, c.Now, false)
+		c.notify(evString, "append", key)
 		c.W.Int(int64(len(e.Str)))
 		return
 	}
@@ -335,6 +345,7 @@ func appendCmd(c *Ctx) {
 	e.Str = append(e.Str, val...)
 	e.MarkRaw()
 	c.DB.Modified(e, 1)
+	c.notify(evString, "append", key)
 	c.W.Int(int64(len(e.Str)))
 }
 
@@ -404,6 +415,7 @@ func (c *Ctx) incrBy(by int64) {
 	} else {
 		c.DB.SetString(key, v, c.Now, false)
 	}
+	c.notify(evString, "incrby", key)
 	c.W.Int(cur)
 }
 
@@ -447,6 +459,7 @@ func incrbyfloatCmd(c *Ctx) {
 	} else {
 		c.DB.SetString(key, []byte(v), c.Now, false)
 	}
+	c.notify(evString, "incrbyfloat", key)
 	c.W.BulkString(v)
 }
 
@@ -571,6 +584,7 @@ func setrangeCmd(c *Ctx) {
 		e = c.DB.SetString(key, nil, c.Now, false)
 		e.Str = buf
 		e.MarkRaw()
+		c.notify(evString, "setrange", key)
 		c.W.Int(int64(len(buf)))
 		return
 	}
@@ -601,6 +615,7 @@ func setrangeCmd(c *Ctx) {
 	copy(e.Str[offset:], val)
 	e.MarkRaw()
 	c.DB.Modified(e, 1)
+	c.notify(evString, "setrange", key)
 	c.W.Int(int64(len(e.Str)))
 }
 

@@ -102,7 +102,7 @@ func lookupAs[T keyspace.Object](c *Ctx, key []byte, write bool) (e *keyspace.En
 // removeMembers is HDEL, SREM and ZREM: remove each member of the
 // collection at e (nil: missing key), delete the key once it is empty, and
 // reply how many went.
-func (c *Ctx) removeMembers(e *keyspace.Entry, members [][]byte, remove func([]byte) bool, size func() int) {
+func (c *Ctx) removeMembers(e *keyspace.Entry, class int, event string, members [][]byte, remove func([]byte) bool, size func() int) {
 	if e == nil {
 		c.W.Int(0)
 		return
@@ -118,10 +118,15 @@ func (c *Ctx) removeMembers(e *keyspace.Entry, members [][]byte, remove func([]b
 		}
 	}
 	if removed > 0 {
-		if size() == 0 {
+		emptied := size() == 0
+		if emptied {
 			c.DB.DeleteEntry(e)
 		}
 		c.DB.Modified(e, int64(removed))
+		c.notify(class, event, c.Args[1])
+		if emptied {
+			c.notify(evGeneric, "del", c.Args[1])
+		}
 	}
 	c.W.Int(int64(removed))
 }

@@ -299,6 +299,7 @@ pairs:
 	}
 	if added+changed > 0 {
 		c.DB.Modified(e, int64(added+changed))
+		c.notify(evZset, pickEvent("zincr", "zadd", incr), c.Args[1])
 	}
 	if incr {
 		if aborted {
@@ -345,13 +346,14 @@ func zincrbyCmd(c *Ctx) {
 	}
 	z.Set(member, score, lim)
 	c.DB.Modified(e, 1)
+	c.notify(evZset, "zincr", c.Args[1])
 	c.W.Double(score)
 }
 
 func zremCmd(c *Ctx) {
 	e, z, ok := c.getZSet(c.Args[1], true)
 	if ok {
-		c.removeMembers(e, c.Args[2:], func(m []byte) bool { return z.Remove(m) }, func() int { return z.Len() })
+		c.removeMembers(e, evZset, "zrem", c.Args[2:], func(m []byte) bool { return z.Remove(m) }, func() int { return z.Len() })
 	}
 }
 
@@ -624,7 +626,9 @@ func (c *Ctx) replyElems(out []zset.Elem, withScores bool) {
 // are none) and replies the cardinality.
 func (c *Ctx) storeZSet(dst []byte, elems []zset.Elem) {
 	if len(elems) == 0 {
-		c.DB.Delete(dst, c.Now)
+		if c.DB.Delete(dst, c.Now) {
+			c.notify(evGeneric, "del", dst)
+		}
 		c.W.Int(0)
 		return
 	}
@@ -638,6 +642,7 @@ func (c *Ctx) storeZSet(dst []byte, elems []zset.Elem) {
 		z.Set([]byte(e.Member), e.Score, lim)
 	}
 	c.DB.SetObject(dst, z, c.Now)
+	c.notify(evZset, c.Cmd.Name, dst)
 	c.W.Int(int64(z.Len()))
 }
 
@@ -688,6 +693,10 @@ func zremrangeCmd(c *Ctx) {
 			c.DB.DeleteEntry(e)
 		}
 		c.DB.Modified(e, int64(len(doomed)))
+		c.notify(evZset, c.Cmd.Name, c.Args[1])
+		if z.Len() == 0 {
+			c.notify(evGeneric, "del", c.Args[1])
+		}
 	}
 	c.W.Int(int64(len(doomed)))
 }
@@ -709,6 +718,10 @@ func (c *Ctx) popElems(e *keyspace.Entry, z *zset.ZSet, n int, high bool) []zset
 		c.DB.DeleteEntry(e)
 	}
 	c.DB.Modified(e, int64(len(out)))
+	c.notifyKey(evZset, pickEvent("zpopmin", "zpopmax", !high), e.Key)
+	if z.Len() == 0 {
+		c.notifyKey(evGeneric, "del", e.Key)
+	}
 	return out
 }
 

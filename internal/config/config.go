@@ -393,6 +393,11 @@ func (c *Config) ClientOutputBufferLimits() [3]OBufLimit {
 	return c.load()[optOBufOpt.idx].obuf
 }
 
+// NotifyKeyspaceEvents returns notify-keyspace-events as Notify* flags.
+func (c *Config) NotifyKeyspaceEvents() int {
+	return int(c.load()[optNotifyOpt.idx].n)
+}
+
 // OOMScoreAdjValues returns oom-score-adj-values (master, replica, bgchild).
 func (c *Config) OOMScoreAdjValues() [3]int {
 	return c.load()[optOOMValsOpt.idx].oom

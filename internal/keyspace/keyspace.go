@@ -124,6 +124,13 @@ type Keyspace struct {
 	// cost time in proportion to the database, so the listener checks the
 	// few keys it cares about instead.
 	OnReplace func(db *DB, old Table)
+	// OnExpired, OnCreated and OnMiss, when set, are told of a key removed
+	// because it expired (lazily or by the active cycle), of a key created,
+	// and of a read that found no key: keyspace notifications' "expired",
+	// "new" and "keymiss" events.
+	OnExpired func(db *DB, key string)
+	OnCreated func(db *DB, key string)
+	OnMiss    func(db *DB, key []byte)
 	// ExpiryPaused is set while clients are paused (CLIENT PAUSE): as in
 	// Redis, an expired key then reads as absent but is not deleted, and
 	// active expiry does nothing, so the dataset does not change while
@@ -212,6 +219,9 @@ func (db *DB) expire(e *Entry) {
 	if db.ks.OnModify != nil {
 		db.ks.OnModify(db, e.Key)
 	}
+	if db.ks.OnExpired != nil {
+		db.ks.OnExpired(db, e.Key)
+	}
 }
 
 // ExpireIfNeeded reports whether e has expired at now, reclaiming it
@@ -249,7 +259,7 @@ func (db *DB) Lookup(key []byte, now int64) *Entry {
 func (db *DB) LookupRead(key []byte, now int64) *Entry {
 	e := db.Lookup(key, now)
 	if e == nil {
-		db.ks.Stats.Misses++
+		db.miss(key)
 	} else {
 		db.ks.Stats.Hits++
 	}
@@ -272,11 +282,18 @@ func (db *DB) Peek(key []byte, now int64) *Entry {
 func (db *DB) PeekRead(key []byte, now int64) *Entry {
 	e := db.Peek(key, now)
 	if e == nil {
-		db.ks.Stats.Misses++
+		db.miss(key)
 	} else {
 		db.ks.Stats.Hits++
 	}
 	return e
+}
+
+func (db *DB) miss(key []byte) {
+	db.ks.Stats.Misses++
+	if db.ks.OnMiss != nil {
+		db.ks.OnMiss(db, key)
+	}
 }
 
 // Has reports whether key is in db at all, live or expired, without
@@ -477,6 +494,9 @@ func (db *DB) add(key string, now int64) *Entry {
 		e.meta = e.meta&^lruMask | lfuInit(now)
 	}
 	db.dict.insert(e)
+	if db.ks.OnCreated != nil {
+		db.ks.OnCreated(db, key)
+	}
 	return e
 }
 

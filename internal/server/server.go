@@ -114,6 +114,19 @@ func New(cfg *config.Config, log *Logger) *Server {
 	s.blk.init()
 	s.ks.OnModify = s.keyTouched
 	s.ks.OnReplace = s.tableReplaced
+	s.ks.OnExpired = func(db *keyspace.DB, key string) {
+		if s.st.NotifyOn(config.NotifyExpired) {
+			s.st.NotifyKeyspace(config.NotifyExpired, "expired", []byte(key), db.ID)
+		}
+	}
+	s.ks.OnCreated = func(db *keyspace.DB, key string) {
+		if s.st.NotifyOn(config.NotifyNew) {
+			s.st.NotifyKeyspace(config.NotifyNew, "new", []byte(key), db.ID)
+		}
+	}
+	s.ks.OnMiss = func(db *keyspace.DB, key []byte) {
+		s.st.NotifyKeyspace(config.NotifyKeyMiss, "keymiss", key, db.ID)
+	}
 	s.st = command.NewState(cfg)
 	s.exec = &command.Executor{Table: command.NewTable(), KS: s.ks, State: s.st, Srv: s}
 	s.maxClients.Store(cfg.Int("maxclients"))
