@@ -4,7 +4,8 @@
 # Starts both servers on free 127.0.0.1 ports; for each, SUBS redis-cli
 # processes SUBSCRIBE to one channel, then redis-benchmark sends
 # `PUBLISH bench:ch <16 bytes>` from 50 clients. Rounds alternate the order of
-# the servers; prints the median requests/s and the enclavekv/redis ratio.
+# the servers; prints the median requests/s, the server's CPU time and write
+# system calls per PUBLISH (from /proc), and the enclavekv/redis ratio.
 # Issue 6's target: ratio >= 1.0 with 50 subscribers.
 #
 # Environment: ROUNDS=3 N=200000 SUBS=50 ENCLAVEKV_BIN=path
@@ -33,9 +34,11 @@ if [[ -z "$ekv" ]]; then
 fi
 rport=$(free_port); eport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --logfile '' >"$work/redis.log" 2>&1 &
+rpid=$!
 pids+=($!)
 mkdir -p "$work/ekv"
 "$ekv" --port "$eport" --bind 127.0.0.1 --save '' --dir "$work/ekv" >"$work/ekv.log" 2>&1 &
+epid=$!
 pids+=($!)
 for p in "$rport" "$eport"; do
 	for _ in $(seq 50); do redis-cli -p "$p" PING >/dev/null 2>&1 && break; sleep 0.1; done
@@ -47,7 +50,10 @@ for p in "$rport" "$eport"; do
 	done
 done
 sleep 1
-declare -A rps=()
+declare -A rps=() cpu=() wr=()
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+syscw() { awk '/^syscw/ {print $2}' "/proc/$1/io"; }
+hz=$(getconf CLK_TCK)
 run() { # port -> rps
 	redis-benchmark -p "$1" -c 50 -n "$N" -q PUBLISH bench:ch 0123456789abcdef 2>/dev/null |
 		tr '\r' '\n' | awk '/requests per second/ { for (i = 2; i <= NF; i++) if ($i == "requests") v = $(i - 1) } END { print v }'
@@ -56,15 +62,20 @@ for r in $(seq "$ROUNDS"); do
 	order="redis enclavekv"
 	((r % 2 == 0)) && order="enclavekv redis"
 	for s in $order; do
-		p=$rport
-		[[ $s == enclavekv ]] && p=$eport
+		p=$rport pid=$rpid
+		[[ $s == enclavekv ]] && p=$eport pid=$epid
 		n=$(redis-cli -p "$p" PUBLISH bench:ch check)
+		t0=$(ticks "$pid") w0=$(syscw "$pid")
 		v=$(run "$p")
-		echo "round $r $s: $v requests/s ($n subscribers)" >&2
-		rps[$s]+="$v "
+		t1=$(ticks "$pid") w1=$(syscw "$pid")
+		c=$(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$N" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }')
+		x=$(awk -v d=$((w1 - w0)) -v n="$N" 'BEGIN { printf "%.2f", d / n }')
+		echo "round $r $s: $v requests/s, $c µs CPU and $x writes per PUBLISH ($n subscribers)" >&2
+		rps[$s]+="$v " cpu[$s]+="$c " wr[$s]+="$x "
 	done
 done
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 r=$(echo "${rps[redis]}" | median)
 e=$(echo "${rps[enclavekv]}" | median)
 awk -v r="$r" -v e="$e" -v s="$SUBS" 'BEGIN { printf "PUBLISH to %d subscribers, -c 50: redis %.0f rps, enclavekv %.0f rps, ratio %.2f\n", s, r, e, e / r }'
+echo "CPU µs per PUBLISH: redis $(echo "${cpu[redis]}" | median), enclavekv $(echo "${cpu[enclavekv]}" | median); writes per PUBLISH: redis $(echo "${wr[redis]}" | median), enclavekv $(echo "${wr[enclavekv]}" | median)"

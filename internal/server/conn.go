@@ -244,7 +244,9 @@ func (s *Server) deliver(c *conn, msg []byte) {
 		return
 	}
 	c.w.Buf = append(c.w.Buf, msg...)
-	if s.overOutputLimit(c, time.Now().UnixMilli()) {
+	// No clock read here: a PUBLISH to many subscribers would pay one per
+	// subscriber; the limit check reads it only when the soft limit is hit.
+	if s.overOutputLimit(c, 0) {
 		return
 	}
 	s.queueFlush(c)
@@ -253,7 +255,8 @@ func (s *Server) deliver(c *conn, msg []byte) {
 // overOutputLimit applies client-output-buffer-limit to c's unsent
 // output, as Redis does: over the hard limit, or over the soft limit for
 // longer than its seconds, the client is closed (and true returned). A
-// client with subscriptions is of the pubsub class, others normal.
+// client with subscriptions is of the pubsub class, others normal. now is
+// the time in Unix ms, or 0 to read the clock only if needed.
 func (s *Server) overOutputLimit(c *conn, now int64) bool {
 	class := config.ClassNormal
 	if c.cl.PubSub() {
@@ -266,6 +269,9 @@ func (s *Server) overOutputLimit(c *conn, now int64) bool {
 	used := uint64(c.pending())
 	over := lim.Hard != 0 && used >= lim.Hard
 	if lim.Soft != 0 && used >= lim.Soft {
+		if now == 0 {
+			now = time.Now().UnixMilli()
+		}
 		if c.softSince == 0 {
 			c.softSince = now
 		} else if now-c.softSince > lim.SoftSeconds*1000 {
@@ -276,6 +282,9 @@ func (s *Server) overOutputLimit(c *conn, now int64) bool {
 	}
 	if !over || c.closing {
 		return over
+	}
+	if now == 0 {
+		now = time.Now().UnixMilli()
 	}
 	c.refreshBufferFigures()
 	s.log.Warning("Client " + command.ClientInfoLine(&c.cl, now) + " scheduled to be closed ASAP for overcoming of output buffer limits.")

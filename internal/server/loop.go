@@ -239,17 +239,26 @@ func (s *Server) onReadable(c *conn, now int64) {
 // endTurn writes the replies of the turn and closes what was to close.
 func (s *Server) endTurn() {
 	l := s.loop
-	for i, c := range l.flushq {
-		c.queued = false
-		l.flushq[i] = nil
-		if c.interest&evWrite != 0 {
-			// Waiting for the socket to drain: the writable event
-			// flushes, then runs the requests still buffered. Flushing
-			// here could empty the output with nobody left to run them.
-			continue
+	// Replies first, pub/sub messages after: a client waiting for its
+	// reply can send its next request while the messages go out, so the
+	// next turn finds more requests at once and subscribers get them in
+	// fewer, larger writes.
+	for pass := 0; pass < 2; pass++ {
+		for _, c := range l.flushq {
+			if c == nil || (pass == 0) == c.cl.PubSub() {
+				continue
+			}
+			c.queued = false
+			if c.interest&evWrite != 0 {
+				// Waiting for the socket to drain: the writable event
+				// flushes, then runs the requests still buffered. Flushing
+				// here could empty the output with nobody left to run them.
+				continue
+			}
+			s.flushConn(c)
 		}
-		s.flushConn(c)
 	}
+	clear(l.flushq)
 	l.flushq = l.flushq[:0]
 	for i := 0; i < len(l.closeq); i++ { // closing may queue more
 		s.finishClose(l.closeq[i])
