@@ -116,11 +116,18 @@ func (c *Ctx) pop(left bool) {
 		c.W.Array(0)
 		return
 	}
-	c.DB.WillModify(e)
 	n := int(min(max(count, 1), int64(l.Len())))
 	if count > 0 {
 		c.W.Array(n)
 	}
+	c.popElements(e, l, c.Args[1], n, left)
+}
+
+// popElements pops n elements from an end of the list l (entry e at key),
+// replying each as a bulk string, deletes the key if that emptied it, and
+// tells of the change.
+func (c *Ctx) popElements(e *keyspace.Entry, l *list.List, key []byte, n int, left bool) {
+	c.DB.WillModify(e)
 	for i := 0; i < n; i++ {
 		if left {
 			c.W.BulkString(l.PopLeft())
@@ -132,7 +139,7 @@ func (c *Ctx) pop(left bool) {
 		c.DB.DeleteEntry(e)
 	}
 	c.DB.Modified(e, int64(n))
-	c.popped(c.Args[1], left, l.Len() == 0)
+	c.popped(key, left, l.Len() == 0)
 }
 
 func llenCmd(c *Ctx) {
@@ -582,23 +589,11 @@ func (c *Ctx) mpopList(key []byte, left bool, count int64) bool {
 	if e == nil {
 		return false
 	}
-	c.DB.WillModify(e)
 	n := int(min(count, int64(l.Len())))
 	c.W.Array(2)
 	c.W.Bulk(key)
 	c.W.Array(n)
-	for i := 0; i < n; i++ {
-		if left {
-			c.W.BulkString(l.PopLeft())
-		} else {
-			c.W.BulkString(l.PopRight())
-		}
-	}
-	if l.Len() == 0 {
-		c.DB.DeleteEntry(e)
-	}
-	c.DB.Modified(e, int64(n))
-	c.popped(key, left, l.Len() == 0)
+	c.popElements(e, l, key, n, left)
 	return true
 }
 
