@@ -18,13 +18,13 @@ import (
 func init() {
 	w := Write | Blocking
 	register(
-		&Command{Name: "blpop", Arity: -3, Flags: w, FirstKey: 1, LastKey: -2, Handler: blpopCmd},
-		&Command{Name: "brpop", Arity: -3, Flags: w, FirstKey: 1, LastKey: -2, Handler: blpopCmd},
-		&Command{Name: "brpoplpush", Arity: 4, Flags: w | DenyOOM, FirstKey: 1, LastKey: 2, Handler: blmoveCmd},
-		&Command{Name: "blmove", Arity: 6, Flags: w | DenyOOM, FirstKey: 1, LastKey: 2, Handler: blmoveCmd},
+		&Command{Name: "blpop", Arity: -3, Flags: w | NoScript, FirstKey: 1, LastKey: -2, Handler: blpopCmd},
+		&Command{Name: "brpop", Arity: -3, Flags: w | NoScript, FirstKey: 1, LastKey: -2, Handler: blpopCmd},
+		&Command{Name: "brpoplpush", Arity: 4, Flags: w | DenyOOM | NoScript, FirstKey: 1, LastKey: 2, Handler: blmoveCmd},
+		&Command{Name: "blmove", Arity: 6, Flags: w | DenyOOM | NoScript, FirstKey: 1, LastKey: 2, Handler: blmoveCmd},
 		&Command{Name: "blmpop", Arity: -5, Flags: w, Handler: blmpopCmd},
-		&Command{Name: "bzpopmin", Arity: -3, Flags: w | Fast, FirstKey: 1, LastKey: -2, Handler: bzpopCmd},
-		&Command{Name: "bzpopmax", Arity: -3, Flags: w | Fast, FirstKey: 1, LastKey: -2, Handler: bzpopCmd},
+		&Command{Name: "bzpopmin", Arity: -3, Flags: w | Fast | NoScript, FirstKey: 1, LastKey: -2, Handler: bzpopCmd},
+		&Command{Name: "bzpopmax", Arity: -3, Flags: w | Fast | NoScript, FirstKey: 1, LastKey: -2, Handler: bzpopCmd},
 		&Command{Name: "bzmpop", Arity: -5, Flags: w, Handler: bzmpopCmd},
 	)
 }

@@ -44,3 +44,30 @@ func TestProseCoversMetadata(t *testing.T) {
 		}
 	}
 }
+
+// The flags the executor acts on match those COMMAND INFO reports (taken
+// from Redis): a command missing noscript would run inside scripts, one
+// missing write would run in EVAL_RO, and so on.
+func TestDispatchFlagsMatchMetadata(t *testing.T) {
+	checked := []Flags{Write, ReadOnly, DenyOOM, Admin, PubSub, NoScript, Loading, Stale, Fast, NoAuth, MayReplicate, NoMulti, AllowBusy, Blocking}
+	tab := NewTable()
+	var cmds []*Command
+	for _, c := range tab.cmds {
+		cmds = append(cmds, c)
+		for _, s := range c.Subs {
+			cmds = append(cmds, s)
+		}
+	}
+	for _, c := range cmds {
+		m := infoOf(c)
+		if m == nil || m.Flags == nil {
+			continue
+		}
+		for _, f := range checked {
+			name := f.Names()[0]
+			if got, want := c.Flags&f != 0, hasFlag(m.Flags, name); got != want {
+				t.Errorf("%s: flag %s is %v in the table, %v in Redis's metadata", c.Name, name, got, want)
+			}
+		}
+	}
+}

@@ -8,13 +8,13 @@ import (
 
 func init() {
 	register(
-		&Command{Name: "ping", Arity: -1, Flags: Fast | Stale | Sentinel, Handler: pingCmd},
-		&Command{Name: "echo", Arity: 2, Flags: Fast, Handler: echoCmd},
+		&Command{Name: "ping", Arity: -1, Flags: Fast | Sentinel, Handler: pingCmd},
+		&Command{Name: "echo", Arity: 2, Flags: Fast | Loading | Stale, Handler: echoCmd},
 		&Command{Name: "quit", Arity: -1, Flags: AllowBusy | Loading | Stale | NoAuth | Fast | NoScript, Handler: quitCmd},
 		&Command{Name: "select", Arity: 2, Flags: Loading | Stale | Fast, Handler: selectCmd},
-		&Command{Name: "hello", Arity: -1, Flags: NoScript | Loading | Stale | NoAuth | Fast | Sentinel, Handler: helloCmd},
-		&Command{Name: "auth", Arity: -2, Flags: NoScript | Loading | Stale | NoAuth | Fast | Sentinel, Handler: authCmd},
-		&Command{Name: "reset", Arity: 1, Flags: NoScript | Loading | Stale | NoAuth | Fast | Sentinel, Handler: resetCmd},
+		&Command{Name: "hello", Arity: -1, Flags: NoScript | Loading | Stale | NoAuth | Fast | Sentinel | AllowBusy, Handler: helloCmd},
+		&Command{Name: "auth", Arity: -2, Flags: NoScript | Loading | Stale | NoAuth | Fast | Sentinel | AllowBusy, Handler: authCmd},
+		&Command{Name: "reset", Arity: 1, Flags: NoScript | Loading | Stale | NoAuth | Fast | Sentinel | AllowBusy, Handler: resetCmd},
 		&Command{Name: "client", Arity: -2, Flags: Sentinel, Subs: subs(
 			&Command{Name: "client|id", Arity: 2, Flags: NoScript | Loading | Stale, Handler: clientIDCmd},
 			&Command{Name: "client|info", Arity: 2, Flags: NoScript | Loading | Stale, Handler: clientInfoCmd},
