@@ -10,9 +10,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Transactions are isolated under load: writers increment two counters in
-// one MULTI/EXEC while readers check with MGET that they never see one
-// incremented without the other; optimistic WATCH loops lose no update.
+// Transactions and scripts are isolated under load: writers increment two
+// counters in one MULTI/EXEC or one EVAL while readers check with MGET
+// that they never see one incremented without the other; optimistic WATCH
+// loops lose no update.
 func TestTransactionsIsolatedUnderLoad(t *testing.T) {
 	p := start(t)
 	ctx := context.Background()
@@ -21,9 +22,9 @@ func TestTransactionsIsolatedUnderLoad(t *testing.T) {
 	if err := c.FlushAll(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	const writers, readers, perWriter = 8, 4, 300
+	const writers, scripters, readers, perWriter = 8, 4, 4, 300
 	var wg sync.WaitGroup
-	errs := make(chan error, writers+2*readers)
+	errs := make(chan error, writers+scripters+2*readers)
 	stop := make(chan struct{})
 	for i := 0; i < writers; i++ {
 		wg.Add(1)
@@ -36,6 +37,20 @@ func TestTransactionsIsolatedUnderLoad(t *testing.T) {
 					return nil
 				})
 				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	both := redis.NewScript("redis.call('incr', KEYS[1]); return redis.call('incr', KEYS[2])")
+	for i := 0; i < scripters; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < perWriter; j++ {
+				// Run tries EVALSHA first and falls back to EVAL on NOSCRIPT.
+				if err := both.Run(ctx, c, []string{"x", "y"}).Err(); err != nil {
 					errs <- err
 					return
 				}
@@ -103,7 +118,7 @@ func TestTransactionsIsolatedUnderLoad(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	for key, want := range map[string]int{"x": writers * perWriter, "y": writers * perWriter, "opt": watchers * perWatcher} {
+	for key, want := range map[string]int{"x": (writers + scripters) * perWriter, "y": (writers + scripters) * perWriter, "opt": watchers * perWatcher} {
 		if n, err := c.Get(ctx, key).Int(); err != nil || n != want {
 			t.Errorf("%s = %d, %v; want %d (lost updates)", key, n, err, want)
 		}

@@ -1922,4 +1922,81 @@ var cmdMetaData = map[string]*cmdInfo{
 		Args: []docArg{
 			{Name: "shardchannel", Type: "string", KeySpecIndex: -1, Optional: true, Multiple: true},
 		}},
+	"eval": {Arity: -3, Flags: []string{"noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", Flags: []string{"RW", "access", "update"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "keynum", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 1},
+		},
+		Since: "2.6.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "script", Type: "string", KeySpecIndex: -1},
+			{Name: "numkeys", Type: "integer", KeySpecIndex: -1},
+			{Name: "key", Type: "key", KeySpecIndex: 0, Optional: true, Multiple: true},
+			{Name: "arg", Type: "string", KeySpecIndex: -1, Optional: true, Multiple: true},
+		}},
+	"evalsha": {Arity: -3, Flags: []string{"noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "access", "update"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "keynum", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 1},
+		},
+		Since: "2.6.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "sha1", Type: "string", KeySpecIndex: -1},
+			{Name: "numkeys", Type: "integer", KeySpecIndex: -1},
+			{Name: "key", Type: "key", KeySpecIndex: 0, Optional: true, Multiple: true},
+			{Name: "arg", Type: "string", KeySpecIndex: -1, Optional: true, Multiple: true},
+		}},
+	"eval_ro": {Arity: -3, Flags: []string{"readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "keynum", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 1},
+		},
+		Since: "7.0.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "script", Type: "string", KeySpecIndex: -1},
+			{Name: "numkeys", Type: "integer", KeySpecIndex: -1},
+			{Name: "key", Type: "key", KeySpecIndex: 0, Optional: true, Multiple: true},
+			{Name: "arg", Type: "string", KeySpecIndex: -1, Optional: true, Multiple: true},
+		}},
+	"evalsha_ro": {Arity: -3, Flags: []string{"readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "keynum", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 1},
+		},
+		Since: "7.0.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "sha1", Type: "string", KeySpecIndex: -1},
+			{Name: "numkeys", Type: "integer", KeySpecIndex: -1},
+			{Name: "key", Type: "key", KeySpecIndex: 0, Optional: true, Multiple: true},
+			{Name: "arg", Type: "string", KeySpecIndex: -1, Optional: true, Multiple: true},
+		}},
+	"script": {Arity: -2, Flags: nil, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow"}, Tips: nil,
+		Since: "2.6.0", Group: "scripting"},
+	"script|debug": {Arity: 3, Flags: []string{"noscript"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: nil,
+		Since: "3.2.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "mode", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+				{Name: "yes", Type: "pure-token", KeySpecIndex: -1, Token: "YES"},
+				{Name: "sync", Type: "pure-token", KeySpecIndex: -1, Token: "SYNC"},
+				{Name: "no", Type: "pure-token", KeySpecIndex: -1, Token: "NO"},
+			}},
+		}},
+	"script|exists": {Arity: -3, Flags: []string{"noscript"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: []string{"request_policy:all_shards", "response_policy:agg_logical_and"},
+		Since: "2.6.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "sha1", Type: "string", KeySpecIndex: -1, Multiple: true},
+		}},
+	"script|flush": {Arity: -2, Flags: []string{"noscript"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: []string{"request_policy:all_nodes", "response_policy:all_succeeded"},
+		Since: "2.6.0", Group: "scripting", History: []string{"6.2.0"},
+		Args: []docArg{
+			{Name: "async", Type: "oneof", KeySpecIndex: -1, Since: "6.2.0", Optional: true, Args: []docArg{
+				{Name: "async", Type: "pure-token", KeySpecIndex: -1, Token: "ASYNC"},
+				{Name: "sync", Type: "pure-token", KeySpecIndex: -1, Token: "SYNC"},
+			}},
+		}},
+	"script|help": {Arity: 2, Flags: []string{"loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: nil,
+		Since: "5.0.0", Group: "scripting"},
+	"script|kill": {Arity: 2, Flags: []string{"noscript", "allow_busy"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: []string{"request_policy:all_shards", "response_policy:one_succeeded"},
+		Since: "2.6.0", Group: "scripting"},
+	"script|load": {Arity: 3, Flags: []string{"noscript", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: []string{"request_policy:all_nodes", "response_policy:all_succeeded"},
+		Since: "2.6.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "script", Type: "string", KeySpecIndex: -1},
+		}},
 }

@@ -164,6 +164,20 @@ var cmdProse = map[string]prose{
 	"pubsub|shardnumsub":   {Summary: "Returns the number of subscribers of each given shard channel.", Complexity: "O(N) where N is the number of shard channels given"},
 	"pubsub|help":          {Summary: "Lists the PUBSUB subcommands.", Complexity: "O(1)"},
 
+	// scripting
+	"eval":          {Summary: "Runs a Lua script on the server, atomically, with the given keys and arguments.", Complexity: "Depends on the script."},
+	"evalsha":       {Summary: "Runs a cached Lua script, named by its SHA1 digest.", Complexity: "Depends on the script."},
+	"eval_ro":       {Summary: "Runs a Lua script that may only read.", Complexity: "Depends on the script."},
+	"evalsha_ro":    {Summary: "Runs a cached Lua script, named by its SHA1 digest, that may only read.", Complexity: "Depends on the script."},
+	"script":        {Summary: "Groups the subcommands that manage the script cache.", Complexity: "Depends on the subcommand."},
+	"script|load":   {Summary: "Compiles a script and adds it to the cache without running it; replies its SHA1 digest.", Complexity: "O(N) where N is the length of the script"},
+	"script|exists": {Summary: "Tells, for each SHA1 digest, whether the script is in the cache.", Complexity: "O(N) where N is the number of digests"},
+	"script|flush": {Summary: "Empties the script cache.", Complexity: "O(N) where N is the number of cached scripts",
+		History: []string{"Takes ASYNC or SYNC."}},
+	"script|debug": {Summary: "Sets the debug mode of the scripts that follow (only NO: there is no Lua debugger).", Complexity: "O(1)"},
+	"script|kill":  {Summary: "Stops the running script, if it has not written anything yet.", Complexity: "O(1)"},
+	"script|help":  {Summary: "Lists the SCRIPT subcommands.", Complexity: "O(1)"},
+
 	// blocking
 	"blpop": {Summary: "Pops the first element of the first non-empty list, waiting for one if all are empty.", Complexity: "O(N) where N is the number of keys",
 		History: []string{"The timeout is a number of seconds with a fraction."}},

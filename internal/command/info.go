@@ -399,7 +399,7 @@ func (s *State) infoMemory(w *infoWriter, c *Ctx, si *ServerInfo) {
 	w.field("used_memory_vm_eval", 0)
 	w.field("used_memory_lua_human", "0B")
 	w.field("used_memory_scripts_eval", 0)
-	w.field("number_of_cached_scripts", 0)
+	w.field("number_of_cached_scripts", s.CachedScripts())
 	w.field("number_of_functions", 0)
 	w.field("number_of_libraries", 0)
 	w.field("used_memory_vm_functions", 0)

@@ -28,8 +28,8 @@ func init() {
 		&Command{Name: "punsubscribe", Arity: -1, Flags: fl, Handler: punsubscribeCmd, Categories: slowPS},
 		&Command{Name: "ssubscribe", Arity: -2, Flags: fl, Handler: ssubscribeCmd, Categories: slowPS},
 		&Command{Name: "sunsubscribe", Arity: -1, Flags: fl, Handler: sunsubscribeCmd, Categories: slowPS},
-		&Command{Name: "publish", Arity: 3, Flags: PubSub | Loading | Stale | Fast | MayReplicate, Handler: publishCmd, Categories: append([]string{"fast"}, ps...)},
-		&Command{Name: "spublish", Arity: 3, Flags: PubSub | Loading | Stale | Fast | MayReplicate, Handler: spublishCmd, Categories: append([]string{"fast"}, ps...)},
+		&Command{Name: "publish", Arity: 3, Flags: PubSub | Loading | Stale | Fast, Handler: publishCmd, Categories: append([]string{"fast"}, ps...)},
+		&Command{Name: "spublish", Arity: 3, Flags: PubSub | Loading | Stale | Fast, Handler: spublishCmd, Categories: append([]string{"fast"}, ps...)},
 		&Command{Name: "pubsub", Arity: -2, Subs: subs(
 			&Command{Name: "pubsub|channels", Arity: -2, Flags: PubSub | Loading | Stale, Handler: pubsubChannelsCmd, Categories: slowPS},
 			&Command{Name: "pubsub|numsub", Arity: -2, Flags: PubSub | Loading | Stale, Handler: pubsubNumsubCmd, Categories: slowPS},

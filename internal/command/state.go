@@ -3,6 +3,7 @@ package command
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"github.com/enclavekv/enclavekv/internal/script"
 	"sync"
 	"sync/atomic"
 
@@ -26,6 +27,11 @@ type State struct {
 	watched  watchers
 	pubsub   pubsubState
 	notify   atomic.Int32 // notify-keyspace-events flags
+	engine   *script.Engine
+
+	// Log, when set, writes one line to the server's log at level 0
+	// (debug) to 3 (warning): redis.log from scripts.
+	Log func(level int, msg string)
 
 	// ActiveExpireOff is DEBUG SET-ACTIVE-EXPIRE 0: the background expiry
 	// cycle pauses (lazy expiry on access still happens).

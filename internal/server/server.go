@@ -128,6 +128,18 @@ func New(cfg *config.Config, log *Logger) *Server {
 		s.st.NotifyKeyspace(config.NotifyKeyMiss, "keymiss", key, db.ID)
 	}
 	s.st = command.NewState(cfg)
+	s.st.Log = func(level int, msg string) {
+		switch level {
+		case 0:
+			s.log.Debug(msg)
+		case 1:
+			s.log.Verbose(msg)
+		case 2:
+			s.log.Notice(msg)
+		default:
+			s.log.Warning(msg)
+		}
+	}
 	s.exec = &command.Executor{Table: command.NewTable(), KS: s.ks, State: s.st, Srv: s}
 	s.maxClients.Store(cfg.Int("maxclients"))
 	s.timeoutSec.Store(cfg.Int("timeout"))

@@ -1,0 +1,210 @@
+package command
+
+import (
+	"strings"
+
+	"github.com/enclavekv/enclavekv/internal/resp"
+	"github.com/enclavekv/enclavekv/internal/script"
+)
+
+// Scripting: EVAL and friends run Lua scripts through internal/script's
+// engine. The server runs every command under its command lock, so a
+// script is atomic: no other client's command runs until it returns. A
+// script's redis.call runs the command through the Executor as the
+// script's own client, which starts in the caller's database and protocol
+// 2; its SELECT does not change the caller's database.
+
+func init() {
+	sc := []string{"slow", "scripting"}
+	register(
+		&Command{Name: "eval", Arity: -3, Flags: NoScript | SkipMonitor | Stale, Handler: evalCmd, Categories: sc},
+		&Command{Name: "evalsha", Arity: -3, Flags: NoScript | SkipMonitor | Stale, Handler: evalCmd, Categories: sc},
+		&Command{Name: "eval_ro", Arity: -3, Flags: ReadOnly | NoScript | SkipMonitor | Stale, Handler: evalCmd, Categories: sc},
+		&Command{Name: "evalsha_ro", Arity: -3, Flags: ReadOnly | NoScript | SkipMonitor | Stale, Handler: evalCmd, Categories: sc},
+		&Command{Name: "script", Arity: -2, Subs: subs(
+			&Command{Name: "script|load", Arity: 3, Flags: NoScript | Stale, Handler: scriptLoadCmd, Categories: sc},
+			&Command{Name: "script|exists", Arity: -3, Flags: NoScript, Handler: scriptExistsCmd, Categories: sc},
+			&Command{Name: "script|flush", Arity: -2, Flags: NoScript, Handler: scriptFlushCmd, Categories: sc},
+			&Command{Name: "script|debug", Arity: 3, Flags: NoScript, Handler: scriptDebugCmd, Categories: sc},
+			&Command{Name: "script|kill", Arity: 2, Flags: NoScript | AllowBusy, Handler: scriptKillCmd, Categories: sc},
+			&Command{Name: "script|help", Arity: 2, Flags: Loading | Stale, Handler: scriptHelpCmd, Categories: sc},
+		)},
+	)
+}
+
+// scripts returns the Lua engine, made on first use.
+func (s *State) scripts() (*script.Engine, error) {
+	if s.engine == nil {
+		e, err := script.NewEngine()
+		if err != nil {
+			return nil, err
+		}
+		s.engine = e
+	}
+	return s.engine, nil
+}
+
+// CachedScripts is INFO's number_of_cached_scripts.
+func (s *State) CachedScripts() int {
+	if s.engine == nil {
+		return 0
+	}
+	return s.engine.Len()
+}
+
+// evalCmd is EVAL, EVALSHA, EVAL_RO and EVALSHA_RO.
+func evalCmd(c *Ctx) {
+	numkeys, ok := parseInt(c.Args[2])
+	switch {
+	case !ok:
+		c.Error(ErrNotInteger)
+		return
+	case numkeys < 0:
+		c.Error(ErrNumkeysNegative)
+		return
+	case numkeys > int64(len(c.Args)-3):
+		c.Error(ErrNumkeysTooMany)
+		return
+	}
+	eng, err := c.St.scripts()
+	if err != nil {
+		c.Error("ERR " + err.Error())
+		return
+	}
+	byDigest := strings.HasPrefix(c.Cmd.Name, "evalsha")
+	var sha string
+	if byDigest {
+		sha = strings.ToLower(string(c.Args[1]))
+		if len(sha) != 40 || !eng.Exists(sha) {
+			c.Error(ErrNoScript)
+			return
+		}
+	} else if sha, err = eng.Load(c.Args[1]); err != nil {
+		c.Error(err.Error())
+		return
+	}
+	keys := c.Args[3 : 3+numkeys]
+	argv := c.Args[3+numkeys:]
+	ro := strings.HasSuffix(c.Cmd.Name, "_ro")
+	isErr := eng.Run(sha, keys, argv, c.scriptCaller(ro), c.W, script.RunOptions{ReadOnly: ro, Log: c.St.scriptLog})
+	if isErr {
+		c.errored = true
+	}
+}
+
+// scriptLog is redis.log: the server's log at the script's level.
+func (s *State) scriptLog(level int, msg string) {
+	if s.Log != nil {
+		s.Log(level, msg)
+	}
+}
+
+// scriptCaller runs the commands of one script run as its own client.
+func (c *Ctx) scriptCaller(ro bool) script.Caller {
+	caller := c.Client
+	sc := &Client{
+		ID:      caller.ID,
+		Addr:    "lua",
+		DBIndex: caller.DBIndex,
+		Proto:   2,
+		User:    caller.User,
+		Authed:  true,
+		// Blocking commands are refused in scripts; InExec makes any that
+		// slips through answer at once, as inside EXEC.
+		InExec: true,
+	}
+	x, now := c.x, c.Now
+	return func(args [][]byte, proto int) []byte {
+		w := resp.Writer{Proto: proto}
+		sc.Proto = proto
+		if len(args) == 0 || x.Table.Lookup(args[0]) == nil {
+			w.Error(ErrScriptUnknownCommand)
+			return w.Buf
+		}
+		cmd, _ := x.Table.Resolve(args)
+		switch {
+		case cmd == nil:
+			w.Error(ErrScriptWrongArgs)
+		case cmd.Flags&NoScript != 0:
+			w.Error(ErrScriptNotAllowed)
+		case ro && cmd.Flags&Write != 0:
+			w.Error(ErrScriptWriteInRO)
+		default:
+			x.Exec(sc, args, &w, now)
+		}
+		return w.Buf
+	}
+}
+
+func scriptLoadCmd(c *Ctx) {
+	eng, err := c.St.scripts()
+	if err != nil {
+		c.Error("ERR " + err.Error())
+		return
+	}
+	sha, err := eng.Load(c.Args[2])
+	if err != nil {
+		c.Error(err.Error())
+		return
+	}
+	c.W.BulkString(sha)
+}
+
+func scriptExistsCmd(c *Ctx) {
+	c.W.Array(len(c.Args) - 2)
+	for _, a := range c.Args[2:] {
+		if c.St.engine != nil && c.St.engine.Exists(strings.ToLower(string(a))) {
+			c.W.Int(1)
+		} else {
+			c.W.Int(0)
+		}
+	}
+}
+
+func scriptFlushCmd(c *Ctx) {
+	if len(c.Args) > 3 || (len(c.Args) == 3 && !eqFold(c.Args[2], "sync") && !eqFold(c.Args[2], "async")) {
+		c.Error(ErrScriptFlushOption)
+		return
+	}
+	if c.St.engine != nil {
+		c.St.engine.Flush()
+	}
+	c.W.OK()
+}
+
+// scriptKillCmd: a script runs to its end under the command lock before
+// any other command is read, so none is ever running when SCRIPT KILL
+// arrives.
+func scriptKillCmd(c *Ctx) { c.Error(ErrNotBusy) }
+
+// scriptDebugCmd accepts NO; the Lua debugger (YES, SYNC) does not exist
+// here.
+func scriptDebugCmd(c *Ctx) {
+	switch {
+	case eqFold(c.Args[2], "no"):
+		c.W.OK()
+	case eqFold(c.Args[2], "yes"), eqFold(c.Args[2], "sync"):
+		c.Error(ErrScriptDebugger)
+	default:
+		c.Error(ErrScriptDebugMode)
+	}
+}
+
+func scriptHelpCmd(c *Ctx) {
+	replyHelp(c,
+		"DEBUG (YES|SYNC|NO)",
+		"    Set the debug mode for subsequent scripts executed.",
+		"EXISTS <sha1> [<sha1> ...]",
+		"    Return information about the existence of the scripts in the script cache.",
+		"FLUSH [ASYNC|SYNC]",
+		"    Flush the Lua scripts cache. Very dangerous on replicas.",
+		"    When called without the optional mode argument, the behavior is determined by the",
+		"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+		"    * ASYNC: Asynchronously flush the scripts cache.",
+		"    * SYNC: Synchronously flush the scripts cache.",
+		"KILL",
+		"    Kill the currently executing Lua script.",
+		"LOAD <script>",
+		"    Load a script into the scripts cache without executing it.",
+	)
+}
