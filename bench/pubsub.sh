@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/pubsub.sh — PUBLISH to many subscribers, enclavekv vs redis-server.
+# bench/pubsub.sh — PUBLISH to many subscribers (or any one command, see
+# CMD), enclavekv vs redis-server.
 #
 # Starts both servers on free 127.0.0.1 ports; for each, SUBS redis-cli
 # processes SUBSCRIBE to one channel, then redis-benchmark sends
@@ -9,10 +10,16 @@
 # Issue 6's target: ratio >= 1.0 with 50 subscribers.
 #
 # Environment: ROUNDS=3 N=200000 SUBS=50 ENCLAVEKV_BIN=path
+#   CMD="PUBLISH bench:ch 0123456789abcdef"   the command redis-benchmark sends
+#   SETUP="SCRIPT LOAD 'return 1'"            a redis-cli command run on both first
+# Issue 6's script target (>= 0.7):
+#   SUBS=0 SETUP="SCRIPT LOAD 'return 1'" CMD="EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0" bench/pubsub.sh
 set -euo pipefail
 ROUNDS=${ROUNDS:-3}
 N=${N:-200000}
 SUBS=${SUBS:-50}
+CMD=${CMD:-PUBLISH bench:ch 0123456789abcdef}
+SETUP=${SETUP:-}
 for tool in redis-server redis-benchmark redis-cli; do
 	command -v "$tool" >/dev/null || { echo "pubsub.sh: $tool not found on PATH" >&2; exit 1; }
 done
@@ -49,13 +56,19 @@ for p in "$rport" "$eport"; do
 		pids+=($!)
 	done
 done
+if [[ -n "$SETUP" ]]; then
+	for p in "$rport" "$eport"; do
+		eval "redis-cli -p $p $SETUP" >/dev/null
+	done
+fi
 sleep 1
 declare -A rps=() cpu=() wr=()
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 syscw() { awk '/^syscw/ {print $2}' "/proc/$1/io"; }
 hz=$(getconf CLK_TCK)
 run() { # port -> rps
-	redis-benchmark -p "$1" -c 50 -n "$N" -q PUBLISH bench:ch 0123456789abcdef 2>/dev/null |
+	# shellcheck disable=SC2086 # CMD is words on purpose
+	redis-benchmark -p "$1" -c 50 -n "$N" -q $CMD 2>/dev/null |
 		tr '\r' '\n' | awk '/requests per second/ { for (i = 2; i <= NF; i++) if ($i == "requests") v = $(i - 1) } END { print v }'
 }
 for r in $(seq "$ROUNDS"); do
@@ -70,12 +83,12 @@ for r in $(seq "$ROUNDS"); do
 		t1=$(ticks "$pid") w1=$(syscw "$pid")
 		c=$(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$N" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }')
 		x=$(awk -v d=$((w1 - w0)) -v n="$N" 'BEGIN { printf "%.2f", d / n }')
-		echo "round $r $s: $v requests/s, $c µs CPU and $x writes per PUBLISH ($n subscribers)" >&2
+		echo "round $r $s: $v requests/s, $c µs CPU and $x writes per request ($n subscribers)" >&2
 		rps[$s]+="$v " cpu[$s]+="$c " wr[$s]+="$x "
 	done
 done
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 r=$(echo "${rps[redis]}" | median)
 e=$(echo "${rps[enclavekv]}" | median)
-awk -v r="$r" -v e="$e" -v s="$SUBS" 'BEGIN { printf "PUBLISH to %d subscribers, -c 50: redis %.0f rps, enclavekv %.0f rps, ratio %.2f\n", s, r, e, e / r }'
-echo "CPU µs per PUBLISH: redis $(echo "${cpu[redis]}" | median), enclavekv $(echo "${cpu[enclavekv]}" | median); writes per PUBLISH: redis $(echo "${wr[redis]}" | median), enclavekv $(echo "${wr[enclavekv]}" | median)"
+awk -v r="$r" -v e="$e" -v s="$SUBS" -v cmd="${CMD%% *}" 'BEGIN { printf "%s (%d subscribers), -c 50: redis %.0f rps, enclavekv %.0f rps, ratio %.2f\n", cmd, s, r, e, e / r }'
+echo "CPU µs per request: redis $(echo "${cpu[redis]}" | median), enclavekv $(echo "${cpu[enclavekv]}" | median); writes per request: redis $(echo "${wr[redis]}" | median), enclavekv $(echo "${wr[enclavekv]}" | median)"

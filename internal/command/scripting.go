@@ -74,7 +74,7 @@ func evalCmd(c *Ctx) {
 	byDigest := strings.HasPrefix(c.Cmd.Name, "evalsha")
 	var sha string
 	if byDigest {
-		sha = strings.ToLower(string(c.Args[1]))
+		sha = string(c.Args[1])
 		if len(sha) != 40 || !eng.Exists(sha) {
 			c.Error(ErrNoScript)
 			return

@@ -97,7 +97,24 @@ const (
 )
 
 // NewEngine returns an engine with an empty script cache.
+// lowerHex is strings.ToLower for a digest, without the copy when it is
+// lower case already (clients almost always send it so).
+func lowerHex(sha string) string {
+	for i := 0; i < len(sha); i++ {
+		if c := sha[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(sha)
+		}
+	}
+	return sha
+}
+
 func NewEngine() (*Engine, error) {
+	// A script body runs as Lua's main chunk, which is a vararg function;
+	// with Lua 5.0's compatibility on, gopher-lua builds an "arg" table
+	// for it on every run (most of a short script's cost). Redis wraps the
+	// body in a plain function, so scripts there see no "arg" either. The
+	// switch is global to gopher-lua, which only this package uses.
+	lua.CompatVarArg = false
 	e := &Engine{scripts: make(map[string]*cached), rand48: rand48Default}
 	if err := e.reset(); err != nil {
 		return nil, err
@@ -174,13 +191,13 @@ func compileError(msg string) error {
 
 // Exists reports whether sha (any case) is cached.
 func (e *Engine) Exists(sha string) bool {
-	_, ok := e.scripts[strings.ToLower(sha)]
+	_, ok := e.scripts[lowerHex(sha)]
 	return ok
 }
 
 // ScriptFlags returns the flags declared by the cached script sha.
 func (e *Engine) ScriptFlags(sha string) (Flags, bool) {
-	c, ok := e.scripts[strings.ToLower(sha)]
+	c, ok := e.scripts[lowerHex(sha)]
 	if !ok {
 		return Flags{}, false
 	}
@@ -214,7 +231,7 @@ func (e *Engine) Close() {
 // in w.Proto, converted exactly as Redis 7.0 converts Lua values to RESP2 or RESP3.
 // It reports whether the result was an error reply.
 func (e *Engine) Run(sha string, keys, argv [][]byte, call Caller, w *resp.Writer, opts RunOptions) (isErr bool) {
-	sha = strings.ToLower(sha)
+	sha = lowerHex(sha)
 	c, ok := e.scripts[sha]
 	if !ok {
 		w.Error("NOSCRIPT No matching script. Please use EVAL.")
