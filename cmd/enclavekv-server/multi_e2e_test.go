@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -133,4 +135,33 @@ func str(v any) string {
 		return "nil"
 	}
 	return strconv.Quote("?")
+}
+
+// A script that wrote and then runs on cannot be killed (UNKILLABLE);
+// SHUTDOWN NOSAVE ends it and the server, saving nothing.
+func TestUnkillableScriptAndShutdownNosave(t *testing.T) {
+	p := start(t, "--busy-reply-threshold", "100", "--save", "")
+	ctx := context.Background()
+	a, b := client(t, p, 2), client(t, p, 2)
+	ran := make(chan error, 1)
+	go func() {
+		ran <- a.Eval(ctx, "redis.call('set', KEYS[1], 'partial') while true do end", []string{"k"}).Err()
+	}()
+	time.Sleep(400 * time.Millisecond)
+	if err := b.Get(ctx, "k").Err(); err == nil || !strings.HasPrefix(err.Error(), "BUSY ") {
+		t.Fatalf("GET during the script: %v, want BUSY", err)
+	}
+	if err := b.ScriptKill(ctx).Err(); err == nil || !strings.HasPrefix(err.Error(), "UNKILLABLE ") {
+		t.Fatalf("SCRIPT KILL: %v, want UNKILLABLE", err)
+	}
+	_ = b.Do(ctx, "SHUTDOWN", "NOSAVE").Err() // the connection closes under it
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("server still running after SHUTDOWN NOSAVE during a busy script")
+	}
+	<-ran
+	if !strings.Contains(p.output(), "Slow script detected") || !strings.Contains(p.output(), "User requested shutdown") {
+		t.Errorf("log lacks the slow script or shutdown lines:\n%s", p.output())
+	}
 }

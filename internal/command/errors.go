@@ -21,6 +21,8 @@ const (
 	ErrScriptWriteInRO      = "ERR Write commands are not allowed from read-only scripts."
 	ErrScriptFlushOption    = "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
 	ErrNotBusy              = "NOTBUSY No scripts in execution right now."
+	ErrBusyScript           = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	ErrUnkillable           = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
 	ErrScriptDebugMode      = "ERR Use SCRIPT DEBUG YES/SYNC/NO"
 	ErrScriptDebugger       = "ERR SCRIPT DEBUG YES and SYNC need the Lua debugger, which enclavekv does not have"
 	ErrSubscribedMode       = "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"

@@ -1,7 +1,10 @@
 package command
 
 import (
+	"context"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/enclavekv/enclavekv/internal/resp"
 	"github.com/enclavekv/enclavekv/internal/script"
@@ -86,10 +89,68 @@ func evalCmd(c *Ctx) {
 	keys := c.Args[3 : 3+numkeys]
 	argv := c.Args[3+numkeys:]
 	ro := strings.HasSuffix(c.Cmd.Name, "_ro")
-	isErr := eng.Run(sha, keys, argv, c.scriptCaller(ro), c.W, script.RunOptions{ReadOnly: ro, Log: c.St.scriptLog})
+	run := &scriptRun{c: c, sha: sha, start: time.Now(), limit: time.Duration(c.St.Config.Int("busy-reply-threshold")) * time.Millisecond, done: make(chan struct{})}
+	isErr := eng.Run(sha, keys, argv, c.scriptCaller(ro, run), c.W, script.RunOptions{ReadOnly: ro, Log: c.St.scriptLog, Ctx: run})
 	if isErr {
 		c.errored = true
 	}
+}
+
+// scriptRun is the context a script runs under. gopher-lua asks for Done
+// before every instruction; every 1024 instructions that is the way in for
+// the rest of the server: once the script has run past
+// busy-reply-threshold, other clients are answered BUSY (or their SCRIPT
+// KILL carried out) from inside the script, on the same goroutine, so that
+// nothing else ever runs concurrently with it.
+type scriptRun struct {
+	context.Context
+	c      *Ctx
+	sha    string
+	start  time.Time
+	limit  time.Duration
+	steps  uint32
+	busy   bool // past the threshold
+	wrote  bool // a write command ran: SCRIPT KILL may not stop it
+	killed bool
+	done   chan struct{}
+}
+
+func (r *scriptRun) Done() <-chan struct{} {
+	if r.steps++; r.steps&1023 == 0 && !r.killed {
+		if !r.busy && r.limit > 0 && time.Since(r.start) >= r.limit {
+			r.busy = true
+			r.c.St.Log(3, "Slow script detected: still in execution after "+strconv.FormatInt(time.Since(r.start).Milliseconds(), 10)+
+				" milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: f_"+r.sha+".")
+		}
+		if r.busy && r.c.Srv != nil {
+			r.c.Srv.ServeBusy(r.c.Client, r.kill)
+		}
+	}
+	return r.done
+}
+
+func (r *scriptRun) Err() error {
+	if r.killed {
+		return context.Canceled
+	}
+	return nil
+}
+
+func (r *scriptRun) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (r *scriptRun) Value(any) any               { return nil }
+
+// kill is SCRIPT KILL's effect on this run: stopped at its next
+// instruction, unless it already wrote (its writes cannot be undone) and
+// this is not the forced kill of SHUTDOWN NOSAVE.
+func (r *scriptRun) kill(force bool) string {
+	if r.wrote && !force {
+		return ErrUnkillable
+	}
+	if !r.killed {
+		r.killed = true
+		close(r.done)
+	}
+	return ""
 }
 
 // scriptLog is redis.log: the server's log at the script's level.
@@ -100,7 +161,7 @@ func (s *State) scriptLog(level int, msg string) {
 }
 
 // scriptCaller runs the commands of one script run as its own client.
-func (c *Ctx) scriptCaller(ro bool) script.Caller {
+func (c *Ctx) scriptCaller(ro bool, run *scriptRun) script.Caller {
 	caller := c.Client
 	sc := &Client{
 		ID:      caller.ID,
@@ -130,6 +191,9 @@ func (c *Ctx) scriptCaller(ro bool) script.Caller {
 		case ro && cmd.Flags&Write != 0:
 			w.Error(ErrScriptWriteInRO)
 		default:
+			if cmd.Flags&Write != 0 {
+				run.wrote = true
+			}
 			x.Exec(sc, args, &w, now)
 		}
 		return w.Buf
@@ -172,9 +236,8 @@ func scriptFlushCmd(c *Ctx) {
 	c.W.OK()
 }
 
-// scriptKillCmd: a script runs to its end under the command lock before
-// any other command is read, so none is ever running when SCRIPT KILL
-// arrives.
+// scriptKillCmd run as a command finds no script running: while one runs
+// past busy-reply-threshold, SCRIPT KILL is answered by ServeBusy instead.
 func scriptKillCmd(c *Ctx) { c.Error(ErrNotBusy) }
 
 // scriptDebugCmd accepts NO; the Lua debugger (YES, SYNC) does not exist

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"context"
 	"testing"
 
 	"github.com/enclavekv/enclavekv/internal/resp"
@@ -30,6 +31,35 @@ func BenchmarkRun(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				w.Buf = w.Buf[:0]
 				e.Run(sha, keys, nil, call, &w, RunOptions{})
+			}
+		})
+	}
+}
+
+// BenchmarkLoopWithContext is a script of 3,000 instructions run with and
+// without a context: the price of gopher-lua asking the context before
+// every instruction (what makes SCRIPT KILL possible).
+func BenchmarkLoopWithContext(b *testing.B) {
+	for _, withCtx := range []bool{false, true} {
+		b.Run(map[bool]string{false: "plain", true: "context"}[withCtx], func(b *testing.B) {
+			e, err := NewEngine()
+			if err != nil {
+				b.Fatal(err)
+			}
+			sha, err := e.Load([]byte("local n = 0 for i = 1, 1000 do n = n + i end return n"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			opts := RunOptions{}
+			if withCtx {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				opts.Ctx = ctx
+			}
+			w := resp.Writer{Proto: 2}
+			for i := 0; i < b.N; i++ {
+				w.Buf = w.Buf[:0]
+				e.Run(sha, nil, nil, nil, &w, opts)
 			}
 		})
 	}

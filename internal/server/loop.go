@@ -45,6 +45,9 @@ type eventLoop struct {
 	// starts): only then can a parked request become runnable.
 	recheckParked bool
 
+	// busyEvents is ServeBusy's own event buffer.
+	busyEvents []unix.EpollEvent
+
 	// spareFD is held open so that, out of descriptors, one can be freed
 	// to accept and refuse a pending connection (-1 if none).
 	spareFD        int

@@ -1,0 +1,39 @@
+package integration
+
+// A script running past busy-reply-threshold: other clients get BUSY, and
+// SCRIPT KILL stops a script that has not written. The script that wrote
+// (UNKILLABLE, then SHUTDOWN NOSAVE) is in cmd/enclavekv-server's tests:
+// ending it stops the server.
+
+import (
+	"testing"
+	"time"
+)
+
+func TestDiffBusyScript(t *testing.T) {
+	diffFlushAll(t)
+	a, b := newConnPair(t), newConnPair(t)
+	diffDo(t, b, "CONFIG", "SET", "busy-reply-threshold", "100")
+	t.Cleanup(func() { diffDo(t, b, "CONFIG", "SET", "busy-reply-threshold", "5000") })
+	diffDo(t, b, "SCRIPT", "KILL") // nothing runs
+
+	diffSend(t, a, "EVAL", "local i = 0 while true do i = i + 1 end", "0")
+	time.Sleep(400 * time.Millisecond)
+	diffDo(t, b, "GET", "x")
+	diffDo(t, b, "PING")
+	diffDo(t, b, "SCRIPT", "KILL")
+	diffRead(t, a) // the script's error
+	diffDo(t, a, "PING")
+	diffDo(t, b, "SCRIPT", "KILL")
+
+	// A read-only script reading in a loop can be killed too, and clients
+	// that connect meanwhile are answered.
+	diffDo(t, b, "SET", "k", "v")
+	diffSend(t, a, "EVAL", "while true do redis.call('get', KEYS[1]) end", "1", "k")
+	time.Sleep(400 * time.Millisecond)
+	c := newConnPair(t)
+	diffDo(t, c, "GET", "k")
+	diffDo(t, c, "SCRIPT", "KILL")
+	diffRead(t, a)
+	diffDo(t, c, "GET", "k")
+}
