@@ -2,6 +2,7 @@ package rdb
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -123,8 +124,90 @@ func TestCompatRedisSaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := Load(bytes.NewReader(b), newCollector(), Limits{}); !errors.Is(err, ErrFunction) {
-		t.Errorf("file with a function library: %v, want ErrFunction", err)
+		t.Errorf("file with a function library, handler without Function: %v, want ErrFunction", err)
 	}
+	lib := "#!lua name=mylib\nredis.register_function('f', function() return 1 end)"
+	fc := &functionCollector{collector: newCollector()}
+	if err := Load(bytes.NewReader(b), fc, Limits{}); err != nil || len(fc.codes) != 1 || fc.codes[0] != lib {
+		t.Fatalf("file with a function library: %v, libraries %q", err, fc.codes)
+	}
+
+	// FUNCTION DUMP payloads both ways: Redis's parses here, ours
+	// restores in Redis.
+	dump := rs.must(t, "FUNCTION", "DUMP").([]byte)
+	codes, err := ParseFunctionsPayload(dump, Limits{})
+	if err != nil || len(codes) != 1 || string(codes[0]) != lib {
+		t.Fatalf("Redis's FUNCTION DUMP: %v, %q", err, codes)
+	}
+	other := "#!lua name=other\nredis.register_function('g', function() return 2 end)"
+	rs.must(t, "FUNCTION", "FLUSH")
+	rs.must(t, "FUNCTION", "RESTORE", FunctionsPayload([][]byte{[]byte(lib), []byte(other)}))
+	if got := rs.must(t, "FCALL", "g", "0"); got != int64(2) {
+		t.Errorf("FCALL g after restoring our payload: %v", got)
+	}
+
+	// A file we write with libraries: Redis loads them.
+	var out bytes.Buffer
+	w := NewWriter(&out, WriterOptions{Compress: true, Checksum: true})
+	if err := w.Header(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Function([]byte(other)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.End(); err != nil {
+		t.Fatal(err)
+	}
+	dir2 := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir2, "dump.rdb"), out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rs2 := startRedis(t, dir2, "dump.rdb")
+	if got := rs2.must(t, "FCALL", "g", "0"); got != int64(2) {
+		t.Errorf("FCALL g in Redis after loading our file: %v", got)
+	}
+}
+
+// functionCollector is a collector that also takes function libraries.
+type functionCollector struct {
+	*collector
+	codes []string
+}
+
+func (c *functionCollector) Function(code []byte) error {
+	c.codes = append(c.codes, string(code))
+	return nil
+}
+
+func TestFunctionsPayloadErrors(t *testing.T) {
+	good := FunctionsPayload([][]byte{[]byte("#!lua name=a\nredis.register_function('f', function() end)")})
+	bad := append([]byte(nil), good...)
+	bad[3] ^= 0xff
+	notFunc := append([]byte{0}, good[1:]...) // a string value's type byte
+	tests := []struct {
+		name    string
+		p       []byte
+		version bool // ErrDumpVersion expected, else a body error
+	}{
+		{"short", []byte{1, 2, 3}, true},
+		{"checksum", bad, true},
+		{"not a library", withFooter(notFunc[:len(notFunc)-10]), false},
+	}
+	for _, tc := range tests {
+		_, err := ParseFunctionsPayload(tc.p, Limits{})
+		if err == nil || errors.Is(err, ErrDumpVersion) != tc.version {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	if codes, err := ParseFunctionsPayload(FunctionsPayload(nil), Limits{}); err != nil || len(codes) != 0 {
+		t.Errorf("empty payload: %v %q", err, codes)
+	}
+}
+
+// withFooter adds a valid DUMP footer to body.
+func withFooter(body []byte) []byte {
+	p := binary.LittleEndian.AppendUint16(append([]byte(nil), body...), Version)
+	return binary.LittleEndian.AppendUint64(p, CRC64(p))
 }
 
 // redisSamples builds keys of every type and encoding in a live server,

@@ -35,13 +35,9 @@ type dumpChecksumError struct{}
 func (dumpChecksumError) Error() string   { return ErrDumpVersion.Error() }
 func (dumpChecksumError) Unwrap() []error { return []error{ErrDumpVersion, ErrChecksum} }
 
-// ParseDumpPayload decodes a DUMP payload, as RESTORE does. It accepts
-// RDB versions up to 11 and checks the CRC. An error wrapping
-// ErrDumpVersion means the footer is wrong (Redis replies "ERR DUMP
-// payload version or checksum are wrong"); any other error means the
-// value itself is bad ("ERR Bad data format"): corrupt, truncated, an
-// empty collection, trailing bytes, or over the limits.
-func ParseDumpPayload(p []byte, lim Limits) (*Value, error) {
+// dumpBody checks a DUMP-style payload's footer (RDB version, CRC-64) and
+// returns what precedes it.
+func dumpBody(p []byte) ([]byte, error) {
 	if len(p) < dumpFooterSize {
 		return nil, &Error{Err: ErrDumpVersion, Offset: 0, Detail: fmt.Sprintf("payload of %d bytes is shorter than its footer", len(p))}
 	}
@@ -51,6 +47,20 @@ func ParseDumpPayload(p []byte, lim Limits) (*Value, error) {
 	}
 	if want, got := binary.LittleEndian.Uint64(p[len(p)-8:]), CRC64(p[:len(p)-8]); want != got {
 		return nil, &Error{Err: dumpChecksumError{}, Offset: int64(len(p) - 8), Detail: fmt.Sprintf("stored CRC %#016x, computed %#016x", want, got)}
+	}
+	return body, nil
+}
+
+// ParseDumpPayload decodes a DUMP payload, as RESTORE does. It accepts
+// RDB versions up to 11 and checks the CRC. An error wrapping
+// ErrDumpVersion means the footer is wrong (Redis replies "ERR DUMP
+// payload version or checksum are wrong"); any other error means the
+// value itself is bad ("ERR Bad data format"): corrupt, truncated, an
+// empty collection, trailing bytes, or over the limits.
+func ParseDumpPayload(p []byte, lim Limits) (*Value, error) {
+	body, err := dumpBody(p)
+	if err != nil {
+		return nil, err
 	}
 	s := newSource(bytes.NewReader(body), lim)
 	t, err := s.byte()
@@ -76,4 +86,42 @@ func ParseDumpPayload(p []byte, lim Limits) (*Value, error) {
 		return nil, &Error{Err: ErrCorrupt, Offset: s.off, Detail: fmt.Sprintf("%d bytes after the value", int64(len(body))-s.off)}
 	}
 	return v, nil
+}
+
+// FunctionsPayload serializes function libraries as FUNCTION DUMP does:
+// each library's code as in an RDB file, then the DUMP footer.
+func FunctionsPayload(codes [][]byte) []byte {
+	var p []byte
+	for _, c := range codes {
+		p = appendString(append(p, opFunction2), c, false)
+	}
+	p = binary.LittleEndian.AppendUint16(p, Version)
+	return binary.LittleEndian.AppendUint64(p, CRC64(p))
+}
+
+// ParseFunctionsPayload decodes a FUNCTION RESTORE payload into the
+// libraries' code. Errors are as ParseDumpPayload's: ErrDumpVersion for a
+// bad footer, anything else for a bad body.
+func ParseFunctionsPayload(p []byte, lim Limits) ([][]byte, error) {
+	body, err := dumpBody(p)
+	if err != nil {
+		return nil, err
+	}
+	s := newSource(bytes.NewReader(body), lim)
+	var codes [][]byte
+	for s.off < int64(len(body)) {
+		t, err := s.byte()
+		if err != nil {
+			return nil, err
+		}
+		if t != opFunction2 {
+			return nil, &Error{Err: ErrCorrupt, Offset: s.off - 1, Detail: fmt.Sprintf("type %d where a function library was expected", t)}
+		}
+		code, err := s.str()
+		if err != nil {
+			return nil, err
+		}
+		codes = append(codes, code)
+	}
+	return codes, nil
 }

@@ -61,9 +61,27 @@ type fuzzHandler struct{ t *testing.T }
 func (h fuzzHandler) Aux(k, v []byte) error                   { return nil }
 func (h fuzzHandler) ResizeDB(db int, keys, exp uint64) error { return nil }
 func (h fuzzHandler) EmptyKey(db int, key []byte) error       { return nil }
+func (h fuzzHandler) Function(code []byte) error              { return nil }
 func (h fuzzHandler) Entry(db int, key []byte, v *Value, exp int64, _ LRUInfo) error {
 	checkReencode(h.t, v)
 	return nil
+}
+
+// FuzzFunctionsPayload: any FUNCTION RESTORE payload parses or fails,
+// and what parses re-encodes to the same payload.
+func FuzzFunctionsPayload(f *testing.F) {
+	f.Add(FunctionsPayload([][]byte{[]byte("#!lua name=a\nredis.register_function('f', function() end)")}))
+	f.Add(FunctionsPayload(nil))
+	f.Add([]byte{0xf5, 0x01, 'x', 0x0a, 0x00})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		codes, err := ParseFunctionsPayload(p, Limits{MaxStringLen: 1 << 20})
+		if err != nil {
+			return
+		}
+		if _, err := ParseFunctionsPayload(FunctionsPayload(codes), Limits{}); err != nil {
+			t.Fatalf("re-encoded payload does not parse: %v", err)
+		}
+	})
 }
 
 // FuzzLoad: any input loads or fails with a known error, without panics

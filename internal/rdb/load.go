@@ -43,6 +43,14 @@ type Handler interface {
 	Entry(db int, key []byte, v *Value, expireMs int64, lru LRUInfo) error
 }
 
+// FunctionHandler may be implemented by a Handler to receive the function
+// libraries a Redis 7.0 file holds (FUNCTION LOAD code, one per library);
+// without it such a file fails with ErrFunction, so that no library is
+// dropped silently.
+type FunctionHandler interface {
+	Function(code []byte) error
+}
+
 // EmptyKeyHandler may be implemented by a Handler to hear of keys whose
 // value is an empty collection. Redis 7.0 skips such keys when it loads a
 // file (old versions could write them through a bug) and logs "empty keys
@@ -171,8 +179,22 @@ func Load(r io.Reader, h Handler, lim Limits) error {
 			continue
 		case opModuleAux:
 			return fail(newErr(ErrModule, "module AUX data"))
-		case opFunction2, opFunctionPreGA:
-			return fail(newErr(ErrFunction, "function library"))
+		case opFunction2:
+			fh, ok := h.(FunctionHandler)
+			if !ok {
+				return fail(newErr(ErrFunction, "function library"))
+			}
+			code, err := s.str()
+			if err != nil {
+				return fail(within(err, "function library"))
+			}
+			if err := fh.Function(code); err != nil {
+				return fmt.Errorf("rdb: function library: %w", err)
+			}
+			continue
+		case opFunctionPreGA:
+			// The release candidates' format: no released server wrote it.
+			return fail(newErr(ErrFunction, "function library in the format of Redis 7.0 release candidates"))
 		}
 		key, err := s.str()
 		if err != nil {

@@ -98,6 +98,16 @@ func (w *Writer) ResizeDB(keys, expires uint64) error {
 	return w.flush()
 }
 
+// Function writes one function library (its FUNCTION LOAD code). Redis
+// writes them after the AUX fields, before the first database.
+func (w *Writer) Function(code []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	w.buf = appendString(append(w.buf[:0], opFunction2), code, w.opts.Compress)
+	return w.flush()
+}
+
 // Entry writes one key with its value and absolute expiry in Unix
 // milliseconds (0 for none). A value the format cannot hold (a NaN score,
 // an inconsistent stream) returns an error and writes nothing, leaving
