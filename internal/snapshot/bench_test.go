@@ -50,7 +50,7 @@ func BenchmarkJob(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				job := Begin(ks, rdb.WriterOptions{Compress: true, Checksum: true}, nil)
+				job := Begin(ks, rdb.WriterOptions{Compress: true, Checksum: true}, nil, nil)
 				for !job.Step(stepKeys) {
 					buf = job.TakeInto(buf[:0])
 				}
@@ -67,7 +67,7 @@ func BenchmarkJob(b *testing.B) {
 // start does (without the sealing, measured in internal/seal).
 func BenchmarkLoad(b *testing.B) {
 	var file bytes.Buffer
-	if err := WriteAll(benchKeyspace(1_000_000, false), &file, rdb.WriterOptions{Compress: true, Checksum: true}, nil); err != nil {
+	if err := WriteAll(benchKeyspace(1_000_000, false), &file, rdb.WriterOptions{Compress: true, Checksum: true}, nil, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(file.Len()))

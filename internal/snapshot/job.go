@@ -54,13 +54,17 @@ type Job struct {
 }
 
 // Begin starts a snapshot of ks and installs it as ks's write hook. aux are
-// the RDB AUX fields to write after the header, in order.
-func Begin(ks *keyspace.Keyspace, opts rdb.WriterOptions, aux [][2]string) *Job {
+// the RDB AUX fields to write after the header, in order, and functions
+// the function libraries' code, written next.
+func Begin(ks *keyspace.Keyspace, opts rdb.WriterOptions, aux [][2]string, functions [][]byte) *Job {
 	j := &Job{ks: ks, selDB: -1}
 	j.w = rdb.NewWriter(&j.out, opts)
 	j.setErr(j.w.Header())
 	for _, kv := range aux {
 		j.setErr(j.w.Aux(kv[0], kv[1]))
+	}
+	for _, code := range functions {
+		j.setErr(j.w.Function(code))
 	}
 	j.origin = make(map[keyspace.Table]int, len(ks.DBs))
 	for _, db := range ks.DBs {
@@ -222,13 +226,18 @@ func (j *Job) removeHook() {
 // lock held throughout and nothing changing meanwhile, so it needs no hook
 // and leaves the snapshot marks alone (a BGSAVE may be running). It serves
 // SYNC, whose client wants the data now.
-func WriteAll(ks *keyspace.Keyspace, dst io.Writer, opts rdb.WriterOptions, aux [][2]string) error {
+func WriteAll(ks *keyspace.Keyspace, dst io.Writer, opts rdb.WriterOptions, aux [][2]string, functions [][]byte) error {
 	w := rdb.NewWriter(dst, opts)
 	if err := w.Header(); err != nil {
 		return err
 	}
 	for _, kv := range aux {
 		if err := w.Aux(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	for _, code := range functions {
+		if err := w.Function(code); err != nil {
 			return err
 		}
 	}

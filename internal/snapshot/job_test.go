@@ -192,7 +192,7 @@ func mutate(ks *keyspace.Keyspace, n int, rnd *rand.Rand, step int) {
 
 func runJob(t testing.TB, ks *keyspace.Keyspace, during func(step int)) []byte {
 	var out bytes.Buffer
-	job := Begin(ks, rdb.WriterOptions{Compress: true, Checksum: true}, [][2]string{{"redis-ver", "7.0.15"}})
+	job := Begin(ks, rdb.WriterOptions{Compress: true, Checksum: true}, [][2]string{{"redis-ver", "7.0.15"}}, nil)
 	for step := 0; ; step++ {
 		done := job.Step(16)
 		out.Write(job.TakeInto(nil))
@@ -297,7 +297,7 @@ func TestFlushAndSwapWriteNothingAtOnce(t *testing.T) {
 	ks := keyspace.New(16)
 	fill(ks, 5000, rnd)
 	want := state(t, ks)
-	job := Begin(ks, rdb.WriterOptions{}, nil)
+	job := Begin(ks, rdb.WriterOptions{}, nil, nil)
 	var out bytes.Buffer
 	job.Step(50)
 	out.Write(job.TakeInto(nil))
@@ -326,7 +326,7 @@ func TestAbortAfterFlushAndSwap(t *testing.T) {
 			rnd := rand.New(rand.NewPCG(5, 5))
 			ks := keyspace.New(16)
 			fill(ks, 3000, rnd)
-			job := Begin(ks, rdb.WriterOptions{}, nil)
+			job := Begin(ks, rdb.WriterOptions{}, nil, nil)
 			job.Step(200)
 			ks.Swap(0, 3)
 			mutate(ks, 3000, rnd, 1)
@@ -356,7 +356,7 @@ func TestAbortThenSnapshot(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(7, 7))
 	ks := keyspace.New(16)
 	fill(ks, 2000, rnd)
-	job := Begin(ks, rdb.WriterOptions{}, nil)
+	job := Begin(ks, rdb.WriterOptions{}, nil, nil)
 	job.Step(100)
 	job.Abort()
 	if ks.Hook != nil {

@@ -50,6 +50,27 @@ type Options struct {
 	Log      Logger
 	// RedisVersion is written as the RDB's redis-ver AUX field.
 	RedisVersion string
+	// Functions, when set, holds the FUNCTION LOAD libraries: saved with
+	// the data, replaced by a loaded snapshot's. Without it a snapshot
+	// holding libraries does not load (they would be lost).
+	Functions FunctionStore
+}
+
+// FunctionStore is where function libraries live (the script engine).
+type FunctionStore interface {
+	// LibraryCodes returns every library's code, as FUNCTION LOAD took it.
+	LibraryCodes() [][]byte
+	// ReplaceLibraries replaces every library by these; if one does not
+	// load, it fails and changes nothing.
+	ReplaceLibraries(codes [][]byte) error
+}
+
+// functions returns the libraries to save.
+func (m *Manager) functions() [][]byte {
+	if m.o.Functions == nil {
+		return nil
+	}
+	return m.o.Functions.LibraryCodes()
 }
 
 // Errors with Redis's reply texts are the command layer's; these are what
@@ -219,7 +240,7 @@ func (m *Manager) saveLocked() error {
 		return err
 	}
 	h := m.header()
-	job := Begin(m.o.KS, m.writerOptions(), m.aux(time.Now()))
+	job := Begin(m.o.KS, m.writerOptions(), m.aux(time.Now()), m.functions())
 	err := atomicfile.WriteGuarded(m.Path(), "temp-", 0o600, func(w io.Writer) error {
 		sw, err := seal.NewWriter(w, m.master, h)
 		if err != nil {
@@ -269,7 +290,7 @@ func (m *Manager) startBG() error {
 		m.o.Log.Warning("Can't save in background: " + err.Error())
 		return err
 	}
-	m.job = Begin(m.o.KS, m.writerOptions(), m.aux(now))
+	m.job = Begin(m.o.KS, m.writerOptions(), m.aux(now), m.functions())
 	m.jobStart = now
 	m.dirtyAtJob = m.o.KS.Stats.Dirty
 	m.done = make(chan struct{})
@@ -363,7 +384,7 @@ func (m *Manager) Wait() {
 // redis-cli --rdb). The caller decides who may have it.
 func (m *Manager) Dump() ([]byte, error) {
 	var b bytes.Buffer
-	err := WriteAll(m.o.KS, &b, m.writerOptions(), m.aux(time.Now()))
+	err := WriteAll(m.o.KS, &b, m.writerOptions(), m.aux(time.Now()), m.functions())
 	return b.Bytes(), err
 }
 
@@ -480,7 +501,7 @@ func (m *Manager) Load(lim rdbconv.Limits) (bool, error) {
 	}
 	staging := keyspace.New(len(m.o.KS.DBs))
 	staging.LFU = m.o.KS.LFU
-	ld := &loader{ks: staging, lim: lim, now: time.Now().UnixMilli()}
+	ld := &loader{ks: staging, lim: lim, now: time.Now().UnixMilli(), acceptFunctions: m.o.Functions != nil}
 	br := bufio.NewReaderSize(sr, 256<<10)
 	if err := rdb.Load(br, ld, rdb.Limits{MaxDB: len(m.o.KS.DBs)}); err != nil {
 		return true, loadError(path, err)
@@ -494,6 +515,13 @@ func (m *Manager) Load(lim rdbconv.Limits) (bool, error) {
 	}
 	if g := sr.Header().Generation; g > m.generation {
 		m.generation = g
+	}
+	if m.o.Functions != nil {
+		// Before the data: the libraries are the part that can still fail.
+		// The engine's error quotes library code: not for the host's log.
+		if err := m.o.Functions.ReplaceLibraries(ld.functions); err != nil {
+			return true, fmt.Errorf("snapshot %s: %w", path, errFunctions)
+		}
 	}
 	m.AbortBG() // a save in progress would write the replaced dataset
 	m.o.KS.Adopt(staging)
@@ -524,6 +552,7 @@ func loadError(path string, err error) error {
 var (
 	errDuplicateKey = errors.New("a key appears twice")
 	errDatabase     = errors.New("a database number is out of range")
+	errFunctions    = errors.New("its function libraries do not load")
 )
 
 // logSafe is a save error as the host-visible log may show it: file system
@@ -567,6 +596,18 @@ type loader struct {
 	now              int64
 	loaded, expired  int64
 	emptyKeysSkipped int64
+	acceptFunctions  bool
+	functions        [][]byte
+}
+
+// Function keeps a library's code, applied only once the whole file
+// loaded.
+func (l *loader) Function(code []byte) error {
+	if !l.acceptFunctions {
+		return rdb.ErrFunction
+	}
+	l.functions = append(l.functions, code)
+	return nil
 }
 
 func (l *loader) Aux(key, value []byte) error { return nil }

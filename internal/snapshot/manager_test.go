@@ -436,3 +436,67 @@ func TestAbortThenSave(t *testing.T) {
 	}
 	compareStates(t, state(t, b.ks), want)
 }
+
+// fakeFunctions is a FunctionStore; fail makes ReplaceLibraries refuse.
+type fakeFunctions struct {
+	codes [][]byte
+	fail  bool
+}
+
+func (f *fakeFunctions) LibraryCodes() [][]byte { return f.codes }
+func (f *fakeFunctions) ReplaceLibraries(codes [][]byte) error {
+	if f.fail {
+		return errors.New("library x: user_function:1: secret code here")
+	}
+	f.codes = codes
+	return nil
+}
+
+// Function libraries are saved with the data (sealed: their code is not
+// in the clear) and come back with it; a snapshot whose libraries do not
+// load changes nothing, and a server without a function store refuses a
+// snapshot that holds libraries rather than drop them.
+func TestFunctionsInSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	lib := []byte("#!lua name=secretlib\nredis.register_function('f', function() return 1 end)")
+	a := newEnv(t, dir, fakePlatform{1})
+	a.m.o.Functions = &fakeFunctions{codes: [][]byte{lib}}
+	a.ks.DBs[0].SetString([]byte("k"), []byte("v"), now0, false)
+	a.save(t)
+	b, _ := os.ReadFile(filepath.Join(dir, "dump.rdb"))
+	if bytes.Contains(b, []byte("secretlib")) {
+		t.Error("library code in the clear in the snapshot")
+	}
+
+	tests := []struct {
+		name     string
+		store    *fakeFunctions
+		wantErr  bool
+		wantKeys int
+	}{
+		{"store", &fakeFunctions{}, false, 1},
+		{"store refuses", &fakeFunctions{codes: [][]byte{[]byte("old")}, fail: true}, true, 0},
+		{"no store", nil, true, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, dir, fakePlatform{1})
+			if tc.store != nil {
+				e.m.o.Functions = tc.store
+			}
+			err := e.load(t)
+			if (err != nil) != tc.wantErr || e.ks.DBs[0].Len() != tc.wantKeys {
+				t.Fatalf("load: %v, %d keys", err, e.ks.DBs[0].Len())
+			}
+			if err != nil && strings.Contains(err.Error(), "secret") {
+				t.Errorf("load error quotes library code: %v", err)
+			}
+			if tc.store != nil && !tc.wantErr && (len(tc.store.codes) != 1 || !bytes.Equal(tc.store.codes[0], lib)) {
+				t.Errorf("libraries after load: %q", tc.store.codes)
+			}
+			if tc.store != nil && tc.store.fail && string(tc.store.codes[0]) != "old" {
+				t.Error("a refused load replaced the libraries")
+			}
+		})
+	}
+}
