@@ -37,3 +37,31 @@ func TestDiffBusyScript(t *testing.T) {
 	diffRead(t, a)
 	diffDo(t, c, "GET", "k")
 }
+
+// The same for a function: the BUSY text names FUNCTION KILL, SCRIPT KILL
+// is refused, FUNCTION KILL stops it.
+func TestDiffBusyFunction(t *testing.T) {
+	diffFlushAll(t)
+	a, b := newConnPair(t), newConnPair(t)
+	diffDo(t, b, "CONFIG", "SET", "busy-reply-threshold", "100")
+	t.Cleanup(func() {
+		diffDo(t, b, "CONFIG", "SET", "busy-reply-threshold", "5000")
+		diffDo(t, b, "FUNCTION", "FLUSH")
+	})
+	diffDo(t, b, "FUNCTION", "LOAD", "#!lua name=spinlib\nredis.register_function('spin', function()\n  local i = 0\n  while true do i = i + 1 end\nend)")
+	diffDo(t, b, "FUNCTION", "KILL")
+	diffSend(t, a, "FCALL", "spin", "0")
+	time.Sleep(400 * time.Millisecond)
+	diffDo(t, b, "GET", "x")
+	diffDo(t, b, "SCRIPT", "KILL")
+	diffDo(t, b, "FUNCTION", "KILL")
+	diffRead(t, a)
+	diffDo(t, a, "PING")
+
+	// An EVAL is not stopped by FUNCTION KILL.
+	diffSend(t, a, "EVAL", "while true do end", "0")
+	time.Sleep(400 * time.Millisecond)
+	diffDo(t, b, "FUNCTION", "KILL")
+	diffDo(t, b, "SCRIPT", "KILL")
+	diffRead(t, a)
+}

@@ -127,6 +127,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	persist := &persistence{cfg: cfg, m: snapshot.New(snapshot.Options{
 		KS: srv.Keyspace(), Lock: srv, Config: cfg, Platform: enc.platform,
 		Policy: enc.manifest.SealingPolicy, Log: log, RedisVersion: server.RedisVersion,
+		Functions: srv.Functions(),
 	})}
 	srv.SetPersistence(persist)
 	srv.ShutdownHook = func(opts command.ShutdownOpts) error { return persist.shutdown(opts, log.Warning) }

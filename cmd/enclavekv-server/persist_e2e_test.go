@@ -40,6 +40,10 @@ func kill9(t *testing.T, p *proc) {
 func TestSnapshotSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	p := start(t, "--dir", dir)
+	lib := "#!lua name=privatelib\nredis.register_function('privatefn', function(keys) return redis.call('get', keys[1]) end)"
+	if got := redisCLI(t, p, "", "FUNCTION", "LOAD", lib); got != "privatelib\n" {
+		t.Fatalf("FUNCTION LOAD: %q", got)
+	}
 	if got := redisCLI(t, p, "", "CONFIG", "SET", "save", "1 1"); got != "OK\n" {
 		t.Fatalf("CONFIG SET save: %q", got)
 	}
@@ -59,7 +63,7 @@ func TestSnapshotSurvivesRestart(t *testing.T) {
 	}
 	for _, de := range ents {
 		b, _ := os.ReadFile(filepath.Join(dir, de.Name()))
-		for _, s := range []string{"confidential-key", "confidential-value-4711", "alice-in-enclave", "user:1", "REDIS00"} {
+		for _, s := range []string{"confidential-key", "confidential-value-4711", "alice-in-enclave", "user:1", "REDIS00", "privatelib", "privatefn"} {
 			if bytes.Contains(b, []byte(s)) {
 				t.Errorf("%s holds %q in the clear", de.Name(), s)
 			}
@@ -78,6 +82,10 @@ func TestSnapshotSurvivesRestart(t *testing.T) {
 	}
 	if ttl, _ := strconv.Atoi(strings.TrimSpace(redisCLI(t, p2, "", "TTL", "ttl-key"))); ttl < 900 || ttl > 1000 {
 		t.Fatalf("TTL after restart: %d", ttl)
+	}
+	// Function libraries are part of the sealed snapshot.
+	if got := redisCLI(t, p2, "", "FCALL", "privatefn", "1", "confidential-key"); got != "confidential-value-4711\n" {
+		t.Fatalf("FCALL after restart: %q", got)
 	}
 }
 

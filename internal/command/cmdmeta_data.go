@@ -1999,4 +1999,71 @@ var cmdMetaData = map[string]*cmdInfo{
 		Args: []docArg{
 			{Name: "script", Type: "string", KeySpecIndex: -1},
 		}},
+	"fcall": {Arity: -3, Flags: []string{"noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", Flags: []string{"RW", "access", "update"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "keynum", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 1},
+		},
+		Since: "7.0.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "function", Type: "string", KeySpecIndex: -1},
+			{Name: "numkeys", Type: "integer", KeySpecIndex: -1},
+			{Name: "key", Type: "key", KeySpecIndex: 0, Optional: true, Multiple: true},
+			{Name: "arg", Type: "string", KeySpecIndex: -1, Optional: true, Multiple: true},
+		}},
+	"fcall_ro": {Arity: -3, Flags: []string{"readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "keynum", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 1},
+		},
+		Since: "7.0.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "function", Type: "string", KeySpecIndex: -1},
+			{Name: "numkeys", Type: "integer", KeySpecIndex: -1},
+			{Name: "key", Type: "key", KeySpecIndex: 0, Optional: true, Multiple: true},
+			{Name: "arg", Type: "string", KeySpecIndex: -1, Optional: true, Multiple: true},
+		}},
+	"function": {Arity: -2, Flags: nil, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow"}, Tips: nil,
+		Since: "7.0.0", Group: "scripting"},
+	"function|delete": {Arity: 3, Flags: []string{"write", "noscript"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@write", "@slow", "@scripting"}, Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"},
+		Since: "7.0.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "library-name", Type: "string", KeySpecIndex: -1},
+		}},
+	"function|dump": {Arity: 2, Flags: []string{"noscript"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: nil,
+		Since: "7.0.0", Group: "scripting"},
+	"function|flush": {Arity: -2, Flags: []string{"write", "noscript"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@write", "@slow", "@scripting"}, Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"},
+		Since: "7.0.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "async", Type: "oneof", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "async", Type: "pure-token", KeySpecIndex: -1, Token: "ASYNC"},
+				{Name: "sync", Type: "pure-token", KeySpecIndex: -1, Token: "SYNC"},
+			}},
+		}},
+	"function|help": {Arity: 2, Flags: []string{"loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: nil,
+		Since: "7.0.0", Group: "scripting"},
+	"function|kill": {Arity: 2, Flags: []string{"noscript", "allow_busy"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: []string{"request_policy:all_shards", "response_policy:one_succeeded"},
+		Since: "7.0.0", Group: "scripting"},
+	"function|list": {Arity: -2, Flags: []string{"noscript"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: []string{"nondeterministic_output_order"},
+		Since: "7.0.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "library-name-pattern", Type: "string", KeySpecIndex: -1, Token: "LIBRARYNAME", Optional: true},
+			{Name: "withcode", Type: "pure-token", KeySpecIndex: -1, Token: "WITHCODE", Optional: true},
+		}},
+	"function|load": {Arity: -3, Flags: []string{"write", "denyoom", "noscript"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@write", "@slow", "@scripting"}, Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"},
+		Since: "7.0.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "replace", Type: "pure-token", KeySpecIndex: -1, Token: "REPLACE", Optional: true},
+			{Name: "function-code", Type: "string", KeySpecIndex: -1},
+		}},
+	"function|restore": {Arity: -3, Flags: []string{"write", "denyoom", "noscript"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@write", "@slow", "@scripting"}, Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"},
+		Since: "7.0.0", Group: "scripting",
+		Args: []docArg{
+			{Name: "serialized-value", Type: "string", KeySpecIndex: -1},
+			{Name: "policy", Type: "oneof", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "flush", Type: "pure-token", KeySpecIndex: -1, Token: "FLUSH"},
+				{Name: "append", Type: "pure-token", KeySpecIndex: -1, Token: "APPEND"},
+				{Name: "replace", Type: "pure-token", KeySpecIndex: -1, Token: "REPLACE"},
+			}},
+		}},
+	"function|stats": {Arity: 2, Flags: []string{"noscript", "allow_busy"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"},
+		Since: "7.0.0", Group: "scripting"},
 }

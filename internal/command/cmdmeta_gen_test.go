@@ -45,7 +45,7 @@ var metaCommands = strings.Fields(`
 	save bgsave lastsave sync replconf dump restore
 	subscribe unsubscribe psubscribe punsubscribe ssubscribe sunsubscribe publish
 	spublish pubsub
-	eval evalsha eval_ro evalsha_ro script
+	eval evalsha eval_ro evalsha_ro script fcall fcall_ro function
 `)
 
 // TestGenerateCommandMeta asks the reference redis-server for COMMAND INFO

@@ -34,12 +34,19 @@ type Server interface {
 	// Unblock ends the wait of the client with this id if it is blocked
 	// (CLIENT UNBLOCK): with a timeout reply, or an UNBLOCKED error.
 	Unblock(id int64, withError bool) bool
-	// ServeBusy is called again and again while a script has run past
-	// busy-reply-threshold: it answers the requests other clients sent
-	// meanwhile (BUSY, or kill's reply to SCRIPT KILL; SHUTDOWN NOSAVE
-	// shuts down, killing the script with force) without running them,
-	// and returns at once. self is the client running the script.
-	ServeBusy(self *Client, kill func(force bool) (errMsg string))
+	// ServeBusy is called again and again while a script or function has
+	// run past busy-reply-threshold: it answers the requests other clients
+	// sent meanwhile (run.BusyError(), or run.Kill's verdict for SCRIPT
+	// KILL and FUNCTION KILL; SHUTDOWN NOSAVE shuts down and kills the run
+	// with force) without running them, and returns at once. self is the
+	// client running the script.
+	ServeBusy(self *Client, run BusyRun)
+}
+
+// BusyRun is the script or function that keeps the server busy.
+type BusyRun interface {
+	BusyError() string
+	Kill(force, byFunctionKill bool) (errMsg string)
 }
 
 // ShutdownOpts are SHUTDOWN's flags.

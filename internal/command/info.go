@@ -400,8 +400,12 @@ func (s *State) infoMemory(w *infoWriter, c *Ctx, si *ServerInfo) {
 	w.field("used_memory_lua_human", "0B")
 	w.field("used_memory_scripts_eval", 0)
 	w.field("number_of_cached_scripts", s.CachedScripts())
-	w.field("number_of_functions", 0)
-	w.field("number_of_libraries", 0)
+	fns, libs := 0, 0
+	if s.engine != nil {
+		fns, libs = s.engine.FunctionCount(), s.engine.LibraryCount()
+	}
+	w.field("number_of_functions", fns)
+	w.field("number_of_libraries", libs)
 	w.field("used_memory_vm_functions", 0)
 	w.field("used_memory_vm_total", 0)
 	w.field("used_memory_vm_total_human", "0B")

@@ -89,7 +89,15 @@ func evalCmd(c *Ctx) {
 	keys := c.Args[3 : 3+numkeys]
 	argv := c.Args[3+numkeys:]
 	ro := strings.HasSuffix(c.Cmd.Name, "_ro")
-	run := &scriptRun{c: c, sha: sha, start: time.Now(), limit: time.Duration(c.St.Config.Int("busy-reply-threshold")) * time.Millisecond, done: make(chan struct{})}
+	// A script with a #!lua line declares whether it writes.
+	if fl, ok := eng.ScriptFlags(sha); ok && fl.Shebang {
+		if ro && !fl.NoWrites {
+			c.Error(ErrWriteFlagInRO)
+			return
+		}
+		ro = ro || fl.NoWrites
+	}
+	run := c.newScriptRun("f_"+sha, false)
 	isErr := eng.Run(sha, keys, argv, c.scriptCaller(ro, run), c.W, script.RunOptions{ReadOnly: ro, Log: c.St.scriptLog, Ctx: run})
 	if isErr {
 		c.errored = true
@@ -104,26 +112,37 @@ func evalCmd(c *Ctx) {
 // nothing else ever runs concurrently with it.
 type scriptRun struct {
 	context.Context
-	c      *Ctx
-	sha    string
-	start  time.Time
-	limit  time.Duration
-	steps  uint32
-	busy   bool // past the threshold
-	wrote  bool // a write command ran: SCRIPT KILL may not stop it
-	killed bool
-	done   chan struct{}
+	c        *Ctx
+	name     string // f_<sha> for EVAL, the function's name for FCALL
+	function bool   // FCALL: killed by FUNCTION KILL, not SCRIPT KILL
+	start    time.Time
+	limit    time.Duration
+	steps    uint32
+	busy     bool // past the threshold
+	wrote    bool // a write command ran: SCRIPT KILL may not stop it
+	killed   bool
+	done     chan struct{}
+}
+
+// newScriptRun prepares the context of one EVAL or FCALL.
+func (c *Ctx) newScriptRun(name string, function bool) *scriptRun {
+	return &scriptRun{c: c, name: name, function: function, start: time.Now(),
+		limit: time.Duration(c.St.Config.Int("busy-reply-threshold")) * time.Millisecond, done: make(chan struct{})}
 }
 
 func (r *scriptRun) Done() <-chan struct{} {
 	if r.steps++; r.steps&1023 == 0 && !r.killed {
 		if !r.busy && r.limit > 0 && time.Since(r.start) >= r.limit {
 			r.busy = true
+			kill := "SCRIPT KILL"
+			if r.function {
+				kill = "FUNCTION KILL"
+			}
 			r.c.St.Log(3, "Slow script detected: still in execution after "+strconv.FormatInt(time.Since(r.start).Milliseconds(), 10)+
-				" milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: f_"+r.sha+".")
+				" milliseconds. You can try killing the script using the "+kill+" command. Script name is: "+r.name+".")
 		}
 		if r.busy && r.c.Srv != nil {
-			r.c.Srv.ServeBusy(r.c.Client, r.kill)
+			r.c.Srv.ServeBusy(r.c.Client, r)
 		}
 	}
 	return r.done
@@ -139,12 +158,30 @@ func (r *scriptRun) Err() error {
 func (r *scriptRun) Deadline() (time.Time, bool) { return time.Time{}, false }
 func (r *scriptRun) Value(any) any               { return nil }
 
-// kill is SCRIPT KILL's effect on this run: stopped at its next
-// instruction, unless it already wrote (its writes cannot be undone) and
-// this is not the forced kill of SHUTDOWN NOSAVE.
-func (r *scriptRun) kill(force bool) string {
-	if r.wrote && !force {
-		return ErrUnkillable
+// BusyError is the reply to other clients' commands while this run is
+// busy; it names the kill command that applies.
+func (r *scriptRun) BusyError() string {
+	if r.function {
+		return ErrBusyFunction
+	}
+	return ErrBusyScript
+}
+
+// Kill is SCRIPT KILL's (or FUNCTION KILL's) effect on this run: stopped
+// at its next instruction, unless it already wrote (its writes cannot be
+// undone) or the kill command is the other kind. force is SHUTDOWN
+// NOSAVE's kill, which stops it whatever it did. It returns the error to
+// reply, or "" for OK.
+func (r *scriptRun) Kill(force, byFunctionKill bool) string {
+	if !force {
+		switch {
+		case r.wrote:
+			return ErrUnkillable
+		case r.function && !byFunctionKill:
+			return ErrBusyFunction
+		case !r.function && byFunctionKill:
+			return ErrBusyScript
+		}
 	}
 	if !r.killed {
 		r.killed = true

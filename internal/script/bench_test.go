@@ -64,3 +64,26 @@ func BenchmarkLoopWithContext(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCallFunction is one FCALL of a short function, the counterpart
+// of BenchmarkRun: keys and args travel as two fresh tables per call.
+func BenchmarkCallFunction(b *testing.B) {
+	e, err := NewEngine()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	code := "#!lua name=bench\nredis.register_function('incr', function(keys) return redis.call('incr', keys[1]) end)"
+	if _, err := e.LoadLibrary([]byte(code), false); err != nil {
+		b.Fatal(err)
+	}
+	keys := [][]byte{[]byte("counter")}
+	reply := []byte(":42\r\n")
+	call := func(args [][]byte, proto int) []byte { return reply }
+	w := resp.Writer{Proto: 2}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		w.Buf = w.Buf[:0]
+		e.CallFunction("incr", keys, nil, call, &w, RunOptions{})
+	}
+}

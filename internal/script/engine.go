@@ -1,6 +1,8 @@
 // Package script is enclavekv's Lua scripting engine: EVAL, EVALSHA and
-// SCRIPT run here. It keeps one sandboxed Lua 5.1 interpreter (gopher-lua)
-// with a script cache, gives scripts the redis, cjson, bit, struct and
+// SCRIPT run here, and so do Redis 7.0 functions (FUNCTION LOAD, FCALL; see
+// function.go). It keeps a sandboxed Lua 5.1 interpreter (gopher-lua) with
+// a script cache, and a second one for function libraries, as Redis does;
+// it gives scripts the redis, cjson, bit, struct and
 // cmsgpack libraries, and converts values between Lua and RESP the way
 // Redis 7.0 does, so that scripts written for Redis behave the same here.
 //
@@ -52,8 +54,17 @@ type Engine struct {
 	scripts map[string]*cached
 
 	// rand48 is the state of math.random. Like Redis's, it is seeded once
-	// and survives SCRIPT FLUSH, so sequences match Redis run for run.
-	rand48 uint64
+	// and survives SCRIPT FLUSH, so sequences match Redis run for run. It
+	// is shared with the functions' interpreter, as Redis's one generator
+	// serves both EVAL and FCALL.
+	rand48 *uint64
+
+	// forFunctions marks the interpreter that runs function libraries; its
+	// redis table and globals differ slightly from EVAL's, as in Redis.
+	forFunctions bool
+	// funcs holds the loaded function libraries and their interpreter,
+	// made on first use (nil in the functions' interpreter itself).
+	funcs *functionLibs
 
 	run *runState // non-nil while a script runs
 
@@ -115,7 +126,8 @@ func NewEngine() (*Engine, error) {
 	// body in a plain function, so scripts there see no "arg" either. The
 	// switch is global to gopher-lua, which only this package uses.
 	lua.CompatVarArg = false
-	e := &Engine{scripts: make(map[string]*cached), rand48: rand48Default}
+	seed := uint64(rand48Default)
+	e := &Engine{scripts: make(map[string]*cached), rand48: &seed}
 	if err := e.reset(); err != nil {
 		return nil, err
 	}
@@ -165,12 +177,12 @@ func (e *Engine) Load(body []byte) (sha string, err error) {
 	if ferr != nil {
 		return "", ferr
 	}
-	if msg := checkSyntax(src); msg != "" {
+	if msg := checkSyntax(src, chunkName); msg != "" {
 		return "", compileError(msg)
 	}
 	fn, lerr := e.L.Load(bytes.NewReader(src), chunkName)
 	if lerr != nil {
-		return "", compileError(gopherSyntaxError(lerr.Error()))
+		return "", compileError(gopherSyntaxError(lerr.Error(), chunkName))
 	}
 	e.scripts[sha] = &cached{fn: fn, flags: flags}
 	return sha, nil
@@ -178,7 +190,14 @@ func (e *Engine) Load(body []byte) (sha string, err error) {
 
 // chunkName is what Redis names every EVAL script; it shows in error
 // positions ("user_script:1:") and in the "on @user_script:1." suffix.
-const chunkName = "user_script"
+// funcChunkName is the same for every function library.
+const (
+	chunkName     = "user_script"
+	funcChunkName = "user_function"
+)
+
+// isChunkName reports whether src names code a script or library supplied.
+func isChunkName(src string) bool { return src == chunkName || src == funcChunkName }
 
 // scriptError is an error whose text is the exact Redis error reply.
 type scriptError string
@@ -205,7 +224,8 @@ func (e *Engine) ScriptFlags(sha string) (Flags, bool) {
 }
 
 // Flush is SCRIPT FLUSH: it drops every cached script and starts a new
-// interpreter, so nothing a script left behind survives.
+// interpreter, so nothing a script left behind survives. Function
+// libraries live in another interpreter and stay, as in Redis.
 func (e *Engine) Flush() {
 	e.scripts = make(map[string]*cached)
 	if err := e.reset(); err != nil {
@@ -218,8 +238,12 @@ func (e *Engine) Flush() {
 // Len is the number of cached scripts (INFO memory number_of_cached_scripts).
 func (e *Engine) Len() int { return len(e.scripts) }
 
-// Close releases the interpreter.
+// Close releases the interpreter, and the functions' one if it was made.
 func (e *Engine) Close() {
+	if e.funcs != nil {
+		e.funcs.vm.Close()
+		e.funcs = nil
+	}
 	if e.L != nil {
 		e.L.Close()
 		e.L = nil
@@ -237,9 +261,16 @@ func (e *Engine) Run(sha string, keys, argv [][]byte, call Caller, w *resp.Write
 		w.Error("NOSCRIPT No matching script. Please use EVAL.")
 		return true
 	}
-	L := e.L
 	e.globals.RawSetString("KEYS", e.stringArray(keys))
 	e.globals.RawSetString("ARGV", e.stringArray(argv))
+	return e.invoke(c.fn, sha, nil, call, w, opts)
+}
+
+// invoke calls fn with args under a fresh run state and writes its result,
+// or its error named after ident (the script's SHA1 or the function's
+// name), to w. It reports whether the reply was an error.
+func (e *Engine) invoke(fn *lua.LFunction, ident string, args []lua.LValue, call Caller, w *resp.Writer, opts RunOptions) (isErr bool) {
+	L := e.L
 	e.run = &runState{call: call, proto: 2, opts: &opts}
 	e.userError = false
 	ctx := opts.Ctx
@@ -257,8 +288,11 @@ func (e *Engine) Run(sha string, keys, argv [][]byte, call Caller, w *resp.Write
 	}()
 
 	L.SetTop(0)
-	L.Push(c.fn)
-	err := L.PCall(0, 1, e.topHandler)
+	L.Push(fn)
+	for _, a := range args {
+		L.Push(a)
+	}
+	err := L.PCall(len(args), 1, e.topHandler)
 	if err != nil {
 		var obj lua.LValue = lua.LNil
 		if ae, ok := err.(*lua.ApiError); ok {
@@ -267,7 +301,7 @@ func (e *Engine) Run(sha string, keys, argv [][]byte, call Caller, w *resp.Write
 		if ctx != nil && ctx.Err() != nil {
 			obj = e.killedError(obj)
 		}
-		w.Error(e.formatRunError(sha, obj))
+		w.Error(e.formatRunError(ident, obj))
 		return true
 	}
 	return e.writeReply(w, L.Get(-1), 0)
@@ -275,6 +309,7 @@ func (e *Engine) Run(sha string, keys, argv [][]byte, call Caller, w *resp.Write
 
 // killedError replaces whatever error a cancelled script died with by the
 // one Redis raises for SCRIPT KILL, keeping the position the handler found.
+// Redis 7.0 words it the same for FUNCTION KILL.
 func (e *Engine) killedError(obj lua.LValue) lua.LValue {
 	t := e.L.NewTable()
 	t.RawSetString("err", lua.LString("ERR Script killed by user with SCRIPT KILL..."))
@@ -286,13 +321,14 @@ func (e *Engine) killedError(obj lua.LValue) lua.LValue {
 }
 
 // formatRunError renders the error object a script died with the way
-// Redis's EVAL does: the message, then where it happened.
-func (e *Engine) formatRunError(sha string, obj lua.LValue) string {
+// Redis's EVAL and FCALL do: the message, then where it happened. ident is
+// the script's SHA1 or the function's name.
+func (e *Engine) formatRunError(ident string, obj lua.LValue) string {
 	t, ok := obj.(*lua.LTable)
 	if s, isStr := obj.(lua.LString); !ok && isStr && strings.Contains(string(s), "callstack overflow") {
 		// gopher-lua panics when its call stack is full, with no room left
 		// to run the error handler that would find the line.
-		return "ERR stack overflow script: " + sha + "."
+		return "ERR stack overflow script: " + ident + "."
 	}
 	if !ok {
 		// Only reachable when the error handler itself failed.
@@ -303,7 +339,7 @@ func (e *Engine) formatRunError(sha string, obj lua.LValue) string {
 		if len(msg) > 100 {
 			msg = msg[:100]
 		}
-		return "ERR Error running script " + sha + ", " + msg
+		return "ERR Error running script " + ident + ", " + msg
 	}
 	msg, ok := luaToString(t.RawGetString("err"))
 	if !ok {
@@ -313,7 +349,7 @@ func (e *Engine) formatRunError(sha string, obj lua.LValue) string {
 	source, okS := luaToString(t.RawGetString("source"))
 	line, okL := luaToString(t.RawGetString("line"))
 	if okS && okL {
-		msg += " script: " + sha + ", on " + source + ":" + line + "."
+		msg += " script: " + ident + ", on " + source + ":" + line + "."
 	}
 	return msg
 }

@@ -28,11 +28,16 @@ func (e *Engine) translateMessage(L *lua.LState, msg string) string {
 	return pos + body
 }
 
-// splitPosition separates a leading "user_script:12: " from the message.
+// splitPosition separates a leading "user_script:12: " (or
+// "user_function:12: ") from the message.
 func splitPosition(msg string) (pos, body string) {
-	rest, ok := strings.CutPrefix(msg, chunkName+":")
+	chunk := chunkName
+	rest, ok := strings.CutPrefix(msg, chunk+":")
 	if !ok {
-		return "", msg
+		chunk = funcChunkName
+		if rest, ok = strings.CutPrefix(msg, chunk+":"); !ok {
+			return "", msg
+		}
 	}
 	i := strings.Index(rest, ": ")
 	if i <= 0 {
@@ -41,7 +46,7 @@ func splitPosition(msg string) (pos, body string) {
 	if _, err := strconv.Atoi(rest[:i]); err != nil {
 		return "", msg
 	}
-	return msg[:len(chunkName)+1+i+2], rest[i+2:]
+	return msg[:len(chunk)+1+i+2], rest[i+2:]
 }
 
 func translateBody(L *lua.LState, body string) string {
@@ -120,7 +125,7 @@ func translateBody(L *lua.LState, body string) string {
 
 // gopherSyntaxError turns a gopher-lua parse error into Lua's layout,
 // for the rare source that checkSyntax accepts but gopher-lua refuses.
-func gopherSyntaxError(msg string) string {
+func gopherSyntaxError(msg, chunk string) string {
 	msg = strings.TrimSpace(msg)
 	line := 1
 	if i := strings.Index(msg, "line:"); i >= 0 {
@@ -140,5 +145,5 @@ func gopherSyntaxError(msg string) string {
 			near = rest[:j]
 		}
 	}
-	return chunkName + ":" + strconv.Itoa(line) + ": unexpected symbol near '" + near + "'"
+	return chunk + ":" + strconv.Itoa(line) + ": unexpected symbol near '" + near + "'"
 }

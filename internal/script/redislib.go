@@ -34,6 +34,13 @@ func (e *Engine) newRedisLib() *lua.LTable {
 		"debug":              func(L *lua.LState) int { return 0 },
 		"acl_check_cmd":      e.redisACLCheck,
 	}
+	if e.forFunctions {
+		// Redis adds these three for EVAL only (they belong to its script
+		// debugger and to pre-7.0 replication); functions never see them.
+		delete(fns, "replicate_commands")
+		delete(fns, "breakpoint")
+		delete(fns, "debug")
+	}
 	for name, fn := range fns {
 		t.RawSetString(name, L.NewFunction(fn))
 	}
@@ -338,8 +345,8 @@ const (
 )
 
 func (e *Engine) lrand48() int32 {
-	e.rand48 = (e.rand48*0x5DEECE66D + 0xB) & rand48Mask
-	return int32(e.rand48 >> 17)
+	*e.rand48 = (*e.rand48*0x5DEECE66D + 0xB) & rand48Mask
+	return int32(*e.rand48 >> 17)
 }
 
 func (e *Engine) mathRandom(L *lua.LState) int {
@@ -368,6 +375,6 @@ func (e *Engine) mathRandom(L *lua.LState) int {
 
 func (e *Engine) mathRandomseed(L *lua.LState) int {
 	seed := uint32(cInt(float64(L.CheckNumber(1))))
-	e.rand48 = uint64(seed)<<16 | 0x330E
+	*e.rand48 = uint64(seed)<<16 | 0x330E
 	return 0
 }

@@ -66,8 +66,11 @@ func (e *Engine) openLibs() error {
 	e.wrapBase()
 	e.wrapStringFormatting()
 
-	// Redis keeps its error handler as a global; scripts can see it.
-	g.RawSetString("__redis__err__handler", e.topHandler)
+	// Redis keeps EVAL's error handler as a global, so scripts can see it;
+	// the functions' one lives in the registry, out of reach.
+	if !e.forFunctions {
+		g.RawSetString("__redis__err__handler", e.topHandler)
+	}
 	g.RawSetString("gcinfo", L.NewFunction(func(L *lua.LState) int {
 		L.Push(lua.LNumber(0))
 		return 1
@@ -86,15 +89,22 @@ func (e *Engine) openLibs() error {
 	}
 	proxyG := e.protect(g)
 	g.RawSetString("_G", proxyG)
+	g.Metatable = e.strictMeta()
+	L.Env = proxyG
+	return nil
+}
+
+// strictMeta makes a metatable under which reading a missing name is an
+// error rather than nil, as Redis sets on its globals: a typo in a script
+// fails loudly instead of reading nil.
+func (e *Engine) strictMeta() *lua.LTable {
 	meta := e.L.NewTable()
-	meta.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+	meta.RawSetString("__index", e.L.NewFunction(func(L *lua.LState) int {
 		name, _ := luaToString(L.Get(2))
 		L.RaiseError("Script attempted to access nonexistent global variable '%s'", name)
 		return 0
 	}))
-	g.Metatable = meta
-	L.Env = proxyG
-	return nil
+	return meta
 }
 
 // protect returns the read-only proxy of t.
@@ -270,8 +280,8 @@ func where(L *lua.LState, level int) string {
 
 // shortSource is how Lua names a chunk in messages.
 func shortSource(src string) string {
-	if src == chunkName {
-		return chunkName
+	if isChunkName(src) {
+		return src
 	}
 	if src == "<string>" {
 		return `[string "..."]`
@@ -394,18 +404,13 @@ func (e *Engine) translateHandler(L *lua.LState) int {
 func (e *Engine) topErrorHandler(L *lua.LState) int {
 	e.translateHandler(L)
 	obj := L.Get(1)
-	dbg, ok := L.GetStack(1)
-	if ok {
-		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
-			ok = false
-		} else if dbg.What == "G" {
-			dbg, ok = L.GetStack(2)
-			if ok {
-				if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
-					ok = false
-				}
-			}
-		}
+	dbg, ok, isGo := stackFrame(L, 1)
+	if ok && isGo {
+		// A Go function called straight from FCALL (a library may
+		// register redis.log itself) has no Lua caller: Redis then gives
+		// no position.
+		dbg, ok, isGo = stackFrame(L, 2)
+		ok = ok && !isGo
 	}
 	t, isTable := obj.(*lua.LTable)
 	if !isTable {
@@ -414,8 +419,8 @@ func (e *Engine) topErrorHandler(L *lua.LState) int {
 	}
 	if ok {
 		src := dbg.Source
-		if src == chunkName {
-			src = "@" + chunkName
+		if isChunkName(src) {
+			src = "@" + src
 		}
 		t.RawSetString("source", lua.LString(src))
 		t.RawSetString("line", lua.LNumber(dbg.CurrentLine))
@@ -423,6 +428,22 @@ func (e *Engine) topErrorHandler(L *lua.LState) int {
 	L.SetTop(0)
 	L.Push(t)
 	return 1
+}
+
+// stackFrame describes the function level calls up, and whether it is a
+// Go function. gopher-lua calls the outermost frame "main" whatever it
+// is, so the function itself is checked rather than the frame's kind.
+func stackFrame(L *lua.LState, level int) (dbg *lua.Debug, ok, isGo bool) {
+	dbg, ok = L.GetStack(level)
+	if !ok {
+		return nil, false, false
+	}
+	fn, err := L.GetInfo("Slf", dbg, lua.LNil)
+	if err != nil {
+		return nil, false, false
+	}
+	f, isFn := fn.(*lua.LFunction)
+	return dbg, true, isFn && f.IsG
 }
 
 // luaTonumber is Lua 5.1's tonumber, which reads exponents and hex that

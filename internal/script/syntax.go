@@ -6,12 +6,13 @@ import (
 )
 
 // checkSyntax parses src as Lua 5.1 and returns the compile error Lua 5.1
-// would report ("user_script:3: 'end' expected near '<eof>'"), or "" when
+// would report for the chunk named chunk ("user_script:3: 'end' expected
+// near '<eof>'"), or "" when
 // the source is valid. gopher-lua's own parser reports errors in other
 // words, and Redis users see Lua's, so the grammar is walked again here
 // with Lua 5.1's checks, in Lua 5.1's order. Nothing is compiled.
-func checkSyntax(src []byte) (msg string) {
-	p := &parser{lx: lexer{src: string(src), line: 1}}
+func checkSyntax(src []byte, chunk string) (msg string) {
+	p := &parser{lx: lexer{src: string(src), line: 1, chunk: chunk}}
 	defer func() {
 		if r := recover(); r != nil {
 			se, ok := r.(syntaxErr)
@@ -91,10 +92,11 @@ func tokenString(t int) string {
 }
 
 type lexer struct {
-	src  string
-	pos  int
-	line int
-	text string // raw text of the last name, number or string read
+	chunk string // names the source in messages
+	src   string
+	pos   int
+	line  int
+	text  string // raw text of the last name, number or string read
 }
 
 func (lx *lexer) cur() int {
@@ -105,7 +107,7 @@ func (lx *lexer) cur() int {
 }
 
 func (lx *lexer) errorf(msg string, tok int) {
-	s := fmt.Sprintf("%s:%d: %s", chunkName, lx.line, msg)
+	s := fmt.Sprintf("%s:%d: %s", lx.chunk, lx.line, msg)
 	if tok != 0 {
 		near := lx.text
 		if tok != tkName && tok != tkString && tok != tkNumber {

@@ -11,13 +11,14 @@ import (
 )
 
 // ServeBusy answers, without running them, the requests other clients
-// sent while a script runs past busy-reply-threshold: SCRIPT KILL gets
-// kill's verdict, everything else Redis's BUSY error. It is called from
+// sent while a script or function runs past busy-reply-threshold: SCRIPT
+// KILL and FUNCTION KILL get run.Kill's verdict, everything else Redis's
+// BUSY error. It is called from
 // inside the script, on the loop's goroutine with the command lock held,
 // so it touches connections exactly as a turn of the loop would; the
 // script's own connection and connections that are not being read
 // (blocked, paused, waiting to write) are left for after the script.
-func (s *Server) ServeBusy(self *command.Client, kill func(force bool) string) {
+func (s *Server) ServeBusy(self *command.Client, run command.BusyRun) {
 	l := s.loop
 	if l.busyEvents == nil {
 		l.busyEvents = make([]unix.EpollEvent, 64)
@@ -47,13 +48,13 @@ func (s *Server) ServeBusy(self *command.Client, kill func(force bool) string) {
 			}
 			continue
 		}
-		s.answerBusy(c, kill)
+		s.answerBusy(c, run)
 		s.flushConn(c)
 	}
 }
 
 // answerBusy replies to every complete request buffered for c.
-func (s *Server) answerBusy(c *conn, kill func(force bool) string) {
+func (s *Server) answerBusy(c *conn, run command.BusyRun) {
 	for {
 		args, err := c.rd.Next()
 		if err != nil {
@@ -69,13 +70,16 @@ func (s *Server) answerBusy(c *conn, kill func(force bool) string) {
 		if args == nil {
 			return
 		}
-		if len(args) == 2 && bytes.EqualFold(args[0], []byte("script")) && bytes.EqualFold(args[1], []byte("kill")) {
-			if msg := kill(false); msg != "" {
-				c.w.Error(msg)
-			} else {
-				c.w.OK()
+		if len(args) == 2 && bytes.EqualFold(args[1], []byte("kill")) {
+			fn := bytes.EqualFold(args[0], []byte("function"))
+			if fn || bytes.EqualFold(args[0], []byte("script")) {
+				if msg := run.Kill(false, fn); msg != "" {
+					c.w.Error(msg)
+				} else {
+					c.w.OK()
+				}
+				continue
 			}
-			continue
 		}
 		if len(args) == 2 && bytes.EqualFold(args[0], []byte("shutdown")) && bytes.EqualFold(args[1], []byte("nosave")) {
 			// Nothing is saved, so the script's partial writes are lost
@@ -84,9 +88,9 @@ func (s *Server) answerBusy(c *conn, kill func(force bool) string) {
 				c.w.Error(msg)
 				continue
 			}
-			kill(true)
+			run.Kill(true, false)
 			return
 		}
-		c.w.Error(command.ErrBusyScript)
+		c.w.Error(run.BusyError())
 	}
 }

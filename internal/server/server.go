@@ -160,6 +160,10 @@ func (s *Server) SetPersistence(p command.Persistence) { s.st.Persist = p }
 // Keyspace exposes the data for wiring persistence in cmd/.
 func (s *Server) Keyspace() *keyspace.Keyspace { return s.ks }
 
+// Functions is where FUNCTION LOAD libraries live, for snapshots to save
+// and restore (methods called with the command lock held).
+func (s *Server) Functions() *command.State { return s.st }
+
 // Lock and Unlock take the command lock for code outside the connection
 // loop (persistence, tests).
 func (s *Server) Lock()   { s.mu.Lock() }
