@@ -231,6 +231,7 @@ func TestRedisCLIRdbAndImport(t *testing.T) {
 	redisCLI(t, p, "", "ZADD", "zset", "1.5", "m")
 	redisCLI(t, p, "", "SADD", "set", "1", "2")
 	redisCLI(t, p, "", "SET", "ttl", "v", "EX", "500")
+	redisCLI(t, p, "", "FUNCTION", "LOAD", "#!lua name=implib\nredis.register_function('impfn', function() return 'imported' end)")
 	out := filepath.Join(t.TempDir(), "backup.rdb")
 	if got := redisCLI(t, p, "", "--rdb", out); !strings.Contains(got, "Transfer finished with success") {
 		t.Fatalf("redis-cli --rdb: %s", got)
@@ -248,7 +249,7 @@ func TestRedisCLIRdbAndImport(t *testing.T) {
 	tool := buildTool(t)
 	cmd := exec.Command(tool, "rdb", "import", "--port", strconv.Itoa(q.port), out)
 	b, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(b), "restored 6 keys") {
+	if err != nil || !strings.Contains(string(b), "restored 6 keys") || !strings.Contains(string(b), "and 1 function libraries") {
 		t.Fatalf("enclavekv rdb import: %v\n%s", err, b)
 	}
 	for _, c := range [][2]string{{"GET str", "value\n"}, {"LRANGE list 0 -1", "a\nb\nc\n"}, {"HGET hash f", "v\n"}, {"ZSCORE zset m", "1.5\n"}, {"SCARD set", "2\n"}} {
@@ -258,6 +259,9 @@ func TestRedisCLIRdbAndImport(t *testing.T) {
 	}
 	if ttl, _ := strconv.Atoi(strings.TrimSpace(redisCLI(t, q, "", "TTL", "ttl"))); ttl < 400 || ttl > 500 {
 		t.Errorf("TTL after import: %d", ttl)
+	}
+	if got := redisCLI(t, q, "", "FCALL", "impfn", "0"); got != "imported\n" {
+		t.Errorf("FCALL after import: %q", got)
 	}
 	sealed, _ := os.ReadFile(filepath.Join(dir, "dump.rdb"))
 	if len(sealed) == 0 || bytes.Contains(sealed, []byte("value")) || bytes.HasPrefix(sealed, []byte("REDIS")) {

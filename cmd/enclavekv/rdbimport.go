@@ -85,7 +85,7 @@ func rdbCmd(args []string, stdout, stderr io.Writer) error {
 	if imp.db > 0 {
 		_ = rc.do("SELECT", "0")
 	}
-	fmt.Fprintf(stdout, "restored %d keys (%d already expired, skipped)\n", imp.restored, imp.expired)
+	fmt.Fprintf(stdout, "restored %d keys (%d already expired, skipped) and %d function libraries\n", imp.restored, imp.expired, imp.libraries)
 	if *save {
 		if err := rc.do("SAVE"); err != nil {
 			return fmt.Errorf("SAVE: %w", err)
@@ -107,8 +107,14 @@ func checkRDB(path string, data []byte) (string, int, error) {
 }
 
 type rdbChecker struct {
-	keys int
-	seen map[int]map[string]bool
+	keys, libraries int
+	seen            map[int]map[string]bool
+}
+
+// Function counts a function library; the server checks its code.
+func (c *rdbChecker) Function(code []byte) error {
+	c.libraries++
+	return nil
 }
 
 func (c *rdbChecker) Aux(k, v []byte) error                   { return nil }
@@ -140,6 +146,24 @@ type importer struct {
 	now               int64
 	pending           []string // keys whose RESTORE reply is due
 	restored, expired int
+	libraries         int
+}
+
+// Function loads a function library (they come before the keys), with
+// REPLACE when keys are replaced too.
+func (im *importer) Function(code []byte) error {
+	if err := im.drain(0); err != nil {
+		return err
+	}
+	args := []string{"FUNCTION", "LOAD", string(code)}
+	if im.replace {
+		args = []string{"FUNCTION", "LOAD", "REPLACE", string(code)}
+	}
+	if err := im.rc.do(args...); err != nil {
+		return fmt.Errorf("FUNCTION LOAD: %w", err)
+	}
+	im.libraries++
+	return nil
 }
 
 func (im *importer) Aux(k, v []byte) error                   { return nil }
@@ -235,6 +259,14 @@ func (c *respClient) reply() error {
 		return nil
 	case strings.HasPrefix(line, "-"):
 		return errors.New(strconv.Quote(line[1:]))
+	case strings.HasPrefix(line, "$"):
+		// A bulk string (FUNCTION LOAD's library name): read and dropped.
+		n, err := strconv.Atoi(line[1:])
+		if err != nil || n < 0 || n > 1<<20 {
+			return fmt.Errorf("unexpected reply %q", line)
+		}
+		_, err = io.ReadFull(c.r, make([]byte, n+2))
+		return err
 	}
 	return fmt.Errorf("unexpected reply %q", line)
 }
