@@ -57,10 +57,14 @@ type Client struct {
 
 	// subs are the client's channel, pattern and shard-channel
 	// subscriptions (pubsub.go).
-	subs [3]orderedSet
+	subs [3]nameSet
 	// Deliver appends a published message to the client's connection;
 	// the server sets it.
 	Deliver func(msg []byte)
+	// pushSpans are the [start, end) ranges of push replies (pub/sub
+	// confirmations and messages) in the reply of the command running:
+	// CLIENT REPLY OFF/SKIP drop the reply but not them, as in Redis.
+	pushSpans [][2]int
 
 	// Killed is set from other clients (CLIENT KILL) and checked by the
 	// connection's goroutine.
@@ -69,6 +73,16 @@ type Client struct {
 	// Buffer figures for CLIENT LIST, refreshed by the server.
 	QBuf, QBufFree, ArgvMem, OutBuf, OutMem, TotMem int64
 	Events                                          string
+}
+
+// Pushed records a push reply at [start, end) of the reply buffer of the
+// command running, which CLIENT REPLY OFF/SKIP must not drop. The server
+// calls it for messages delivered to the client during its own command.
+func (cl *Client) Pushed(start, end int) {
+	if cl.Reply == ReplyOn {
+		return // nothing will be dropped
+	}
+	cl.pushSpans = append(cl.pushSpans, [2]int{start, end})
 }
 
 // ClientNameValid reports whether a name is acceptable to CLIENT SETNAME:

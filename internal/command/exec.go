@@ -130,7 +130,9 @@ func (x *Executor) exec(ctx *Ctx, cl *Client, args [][]byte, w *resp.Writer, now
 		x.reject(ctx, cmd, ErrMisconf, mark)
 		return
 	}
-	if cl.Proto < 3 && cl.PubSub() && !allowedInSubscribedMode(cmd) {
+	// Checked when a command arrives, as Redis does: the commands an EXEC
+	// runs were accepted when queued, whatever SUBSCRIBE did since.
+	if cl.Proto < 3 && cl.PubSub() && !cl.InExec && !allowedInSubscribedMode(cmd) {
 		x.reject(ctx, cmd, fmt.Sprintf(ErrSubscribedMode, cmd.Name), mark)
 		return
 	}
@@ -267,11 +269,27 @@ func redactArgs(cmd *Command, args [][]byte) [][]byte {
 func (x *Executor) finishReply(cl *Client, w *resp.Writer, mark int, _ bool) {
 	switch cl.Reply {
 	case ReplyOff:
-		w.Buf = w.Buf[:mark]
+		w.Buf = dropReply(w.Buf, mark, cl.pushSpans)
 	case ReplySkipThis:
-		w.Buf = w.Buf[:mark]
+		w.Buf = dropReply(w.Buf, mark, cl.pushSpans)
 		cl.Reply = ReplyOn
 	}
+	cl.pushSpans = cl.pushSpans[:0]
+}
+
+// dropReply cuts buf back to mark, keeping the push replies (spans past
+// mark) that were written in between, in order.
+func dropReply(buf []byte, mark int, spans [][2]int) []byte {
+	if len(spans) == 0 {
+		return buf[:mark]
+	}
+	var kept []byte
+	for _, sp := range spans {
+		if sp[0] >= mark && sp[1] <= len(buf) {
+			kept = append(kept, buf[sp[0]:sp[1]]...)
+		}
+	}
+	return append(buf[:mark], kept...)
 }
 
 // errorCode is the first word of an error reply, as INFO errorstats keys it.
@@ -294,5 +312,10 @@ func (x *Executor) MayWrite(cl *Client, args [][]byte) bool {
 	if cmd.Name == "exec" && cl.Multi != nil {
 		flags |= cl.Multi.flags
 	}
-	return flags&(Write|MayReplicate) != 0
+	return flags&(Write|MayReplicate) != 0 || heldByWritePause[cmd.Name]
 }
+
+// heldByWritePause are the commands CLIENT PAUSE WRITE holds though their
+// flags do not say write: Redis 7.0 holds PUBLISH (it would replicate)
+// and scripts that may write.
+var heldByWritePause = map[string]bool{"publish": true, "spublish": true, "eval": true, "evalsha": true, "fcall": true}

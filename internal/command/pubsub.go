@@ -57,39 +57,32 @@ var (
 	unsubscribeWord = [3]string{"unsubscribe", "punsubscribe", "sunsubscribe"}
 )
 
-// orderedSet is a set of names that remembers the order they came in.
-type orderedSet struct {
-	names []string
-	has   map[string]bool
-}
+// nameSet is a client's subscriptions of one kind. Adding and removing
+// are O(1), so that dropping a client with a million subscriptions takes
+// time in proportion to them; like Redis's dict, it lists them in no
+// particular order (UNSUBSCRIBE without arguments).
+type nameSet map[string]struct{}
 
-func (s *orderedSet) add(name string) bool {
-	if s.has[name] {
+func (s *nameSet) add(name string) bool {
+	if _, ok := (*s)[name]; ok {
 		return false
 	}
-	if s.has == nil {
-		s.has = make(map[string]bool)
+	if *s == nil {
+		*s = make(nameSet)
 	}
-	s.has[name] = true
-	s.names = append(s.names, name)
+	(*s)[name] = struct{}{}
 	return true
 }
 
-func (s *orderedSet) remove(name string) bool {
-	if !s.has[name] {
+func (s nameSet) remove(name string) bool {
+	if _, ok := s[name]; !ok {
 		return false
 	}
-	delete(s.has, name)
-	for i, n := range s.names {
-		if n == name {
-			s.names = append(s.names[:i], s.names[i+1:]...)
-			break
-		}
-	}
+	delete(s, name)
 	return true
 }
 
-func (s *orderedSet) len() int { return len(s.names) }
+func (s nameSet) len() int { return len(s) }
 
 // pubsubState is the server-wide registry, guarded by the command lock.
 type pubsubState struct {
@@ -132,7 +125,10 @@ func allowedInSubscribedMode(cmd *Command) bool {
 
 // subscribeReply confirms one (un)subscription: [word, name or nil, count]
 // as a push in RESP3.
-func subscribeReply(w *resp.Writer, word string, name []byte, count int) {
+func subscribeReply(c *Ctx, word string, name []byte, count int) {
+	w := c.W
+	start := len(w.Buf)
+	defer func() { c.Client.Pushed(start, len(w.Buf)) }()
 	w.Push(3)
 	w.BulkString(word)
 	if name == nil {
@@ -188,8 +184,8 @@ func (s *State) unsubscribe(cl *Client, k subKind, name string) bool {
 // disconnect).
 func (s *State) UnsubscribeAll(cl *Client) {
 	for k := subChannel; k <= subShard; k++ {
-		for cl.subs[k].len() > 0 {
-			s.unsubscribe(cl, k, cl.subs[k].names[0])
+		for name := range cl.subs[k] {
+			s.unsubscribe(cl, k, name)
 		}
 	}
 }
@@ -207,7 +203,7 @@ func ssubscribeCmd(c *Ctx) { c.subscribeCommon(subShard) }
 func (c *Ctx) subscribeCommon(k subKind) {
 	for _, name := range c.Args[1:] {
 		c.St.subscribe(c.Client, k, name)
-		subscribeReply(c.W, subscribeWord[k], name, c.Client.subscriptionCount(k))
+		subscribeReply(c, subscribeWord[k], name, c.Client.subscriptionCount(k))
 	}
 }
 
@@ -220,20 +216,19 @@ func (c *Ctx) unsubscribeCommon(k subKind) {
 	if len(c.Args) > 1 {
 		for _, name := range c.Args[1:] {
 			c.St.unsubscribe(cl, k, string(name))
-			subscribeReply(c.W, unsubscribeWord[k], name, cl.subscriptionCount(k))
+			subscribeReply(c, unsubscribeWord[k], name, cl.subscriptionCount(k))
 		}
 		return
 	}
 	// Without arguments: every subscription of the kind, or one reply
 	// with a null name when there is none.
 	if cl.subs[k].len() == 0 {
-		subscribeReply(c.W, unsubscribeWord[k], nil, cl.subscriptionCount(k))
+		subscribeReply(c, unsubscribeWord[k], nil, cl.subscriptionCount(k))
 		return
 	}
-	for cl.subs[k].len() > 0 {
-		name := cl.subs[k].names[0]
+	for name := range cl.subs[k] {
 		c.St.unsubscribe(cl, k, name)
-		subscribeReply(c.W, unsubscribeWord[k], []byte(name), cl.subscriptionCount(k))
+		subscribeReply(c, unsubscribeWord[k], []byte(name), cl.subscriptionCount(k))
 	}
 }
 
@@ -271,10 +266,10 @@ func patternMessage(proto int, pattern string, channel, body []byte) []byte {
 	return w.Buf
 }
 
-// deliver hands msg to cl's connection; a client that turned replies off
-// (CLIENT REPLY OFF) gets nothing, as in Redis.
+// deliver hands msg to cl's connection. CLIENT REPLY OFF does not
+// silence messages: Redis 7.0 delivers them.
 func deliver(cl *Client, msg []byte) {
-	if cl.Deliver != nil && cl.Reply != ReplyOff {
+	if cl.Deliver != nil {
 		cl.Deliver(msg)
 	}
 }

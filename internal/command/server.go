@@ -326,7 +326,8 @@ func memoryUsageCmd(c *Ctx) {
 		c.SyntaxError()
 		return
 	}
-	e := c.DB.PeekRead(c.Args[2], c.Now)
+	// Redis looks the key up without counting or notifying anything.
+	e := c.DB.Peek(c.Args[2], c.Now)
 	if e == nil {
 		c.W.Null()
 		return

@@ -55,6 +55,9 @@ func (s *Server) ServeBusy(self *command.Client, run command.BusyRun) {
 
 // answerBusy replies to every complete request buffered for c.
 func (s *Server) answerBusy(c *conn, run command.BusyRun) {
+	// The same request limits as process applies.
+	c.rd.MaxBulk = s.protoMaxBulk.Load()
+	c.rd.MaxQuery = s.queryBufLimit.Load()
 	for {
 		args, err := c.rd.Next()
 		if err != nil {
@@ -63,6 +66,8 @@ func (s *Server) answerBusy(c *conn, run command.BusyRun) {
 			var pe *resp.ProtocolError
 			if errors.As(err, &pe) {
 				c.w.Error(pe.Msg)
+			} else if errors.Is(err, resp.ErrQueryBufferLimit) {
+				s.logQueryBufferLimit(c)
 			}
 			c.cl.CloseAfterReply = true
 			return

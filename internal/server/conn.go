@@ -190,6 +190,14 @@ func (s *Server) flushConn(c *conn) bool {
 			return false
 		}
 		if c.pending() > 0 {
+			// Drop what was sent: a client that keeps reading a little
+			// behind (a subscriber) would otherwise grow the buffer by
+			// everything ever written to it, while the output limits only
+			// see the unsent part.
+			if c.written >= 64<<10 && c.written >= c.pending() {
+				c.w.Buf = append(c.w.Buf[:0], c.w.Buf[c.written:]...)
+				c.written = 0
+			}
 			s.setInterest(c, evWrite)
 			return false
 		}
@@ -243,7 +251,11 @@ func (s *Server) deliver(c *conn, msg []byte) {
 	if c.closing {
 		return
 	}
+	start := len(c.w.Buf)
 	c.w.Buf = append(c.w.Buf, msg...)
+	if c.running {
+		c.cl.Pushed(start, len(c.w.Buf))
+	}
 	// No clock read here: a PUBLISH to many subscribers would pay one per
 	// subscriber; the limit check reads it only when the soft limit is hit.
 	if s.overOutputLimit(c, 0) {
