@@ -95,5 +95,7 @@ func TestDiffNotifyNewAndMiss(t *testing.T) {
 	diffEvents(t, "KEnm", []string{
 		"SET a 1", "SET a 2", "GET nosuch", "GET a", "LRANGE nol 0 -1", "HGET noh f", "EXISTS nosuch", "TYPE nosuch",
 		"LPUSH l x", "RENAME a b", "INCR c", "SADD s x", "MGET a b c",
+		"OBJECT ENCODING nosuch", "OBJECT FREQ nosuch", "MEMORY USAGE nosuch",
+		"SUNIONSTORE d s nos", "SINTERSTORE d s nos", "SDIFFSTORE d nos s", "ZADD z 1 m", "ZUNIONSTORE zd 2 z noz", "ZINTERSTORE zd 2 z noz", "ZDIFFSTORE zd 2 z noz",
 	})
 }

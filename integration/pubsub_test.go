@@ -128,3 +128,21 @@ func TestDiffPubSubSoftLimit(t *testing.T) {
 		t.Fatalf("subscriber still connected: %s", sut)
 	}
 }
+
+// CLIENT REPLY OFF does not silence pub/sub (Redis 7.0 delivers), and
+// CLIENT PAUSE WRITE holds PUBLISH until the pause ends.
+func TestDiffPubSubReplyOffAndPause(t *testing.T) {
+	diffFlushAll(t)
+	sub, pub := newConnPair(t), newConnPair(t)
+	diffSend(t, sub, "CLIENT", "REPLY", "OFF")
+	diffSend(t, sub, "SUBSCRIBE", "quiet")
+	diffRead(t, sub) // the confirmation comes all the same
+	diffDo(t, pub, "PUBLISH", "quiet", "still delivered")
+	diffRead(t, sub)
+
+	diffDo(t, pub, "CLIENT", "PAUSE", "300", "WRITE")
+	diffSend(t, pub, "PUBLISH", "quiet", "held")
+	diffNoReply(t, pub, 100*time.Millisecond)
+	diffRead(t, pub) // answered once the pause ends
+	diffRead(t, sub)
+}

@@ -24,6 +24,11 @@ func BenchmarkExec(b *testing.B) {
 		{"LPUSH", []string{"LPUSH", "biglist", "xxx"}},
 		{"ZADD", []string{"ZADD", "myzset", "0", "element:000000000042"}},
 		{"HSET", []string{"HSET", "myhash", "element:000000000042", "xxx"}},
+		// redis-benchmark's SPOP, RPOP and ZPOPMIN mostly find the key
+		// gone (its SADD/LPUSH/ZADD wrote one member).
+		{"SPOP_missing", []string{"SPOP", "myset"}},
+		{"RPOP_missing", []string{"RPOP", "nolist"}},
+		{"ZPOPMIN_missing", []string{"ZPOPMIN", "nozset"}},
 		{"MSET10", []string{"MSET", "k1", "xxx", "k2", "xxx", "k3", "xxx", "k4", "xxx", "k5", "xxx", "k6", "xxx", "k7", "xxx", "k8", "xxx", "k9", "xxx", "k10", "xxx"}},
 	}
 	for _, tc := range cases {

@@ -449,7 +449,7 @@ func swapdbCmd(c *Ctx) {
 // objectLookup finds OBJECT's key without touching its access clock,
 // counting a hit or miss; a missing key gets the null reply.
 func (c *Ctx) objectLookup() *keyspace.Entry {
-	e := c.DB.PeekRead(c.Args[2], c.Now)
+	e := c.DB.PeekReadQuiet(c.Args[2], c.Now)
 	if e == nil {
 		c.W.Null()
 	}

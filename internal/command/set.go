@@ -383,7 +383,7 @@ func sinterCmd(c *Ctx) {
 	if store {
 		keys = c.Args[2:]
 	}
-	sets, ok := c.loadSets(keys, store)
+	sets, ok := c.loadSets(keys, false) // sources are read (keymiss, hits) even when storing, as in Redis
 	if !ok {
 		return
 	}
@@ -467,7 +467,7 @@ func (c *Ctx) unionDiff(store, diff bool) {
 	if store {
 		keys = c.Args[2:]
 	}
-	sets, ok := c.loadSets(keys, store)
+	sets, ok := c.loadSets(keys, false) // sources are read (keymiss, hits) even when storing, as in Redis
 	if !ok {
 		return
 	}

@@ -1004,7 +1004,7 @@ func zsetOpCmd(c *Ctx) {
 			return
 		}
 	}
-	in, ok := c.loadZInputs(keys, store)
+	in, ok := c.loadZInputs(keys, false) // sources are read (keymiss, hits) even when storing, as in Redis
 	if !ok {
 		return
 	}

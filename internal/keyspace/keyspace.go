@@ -289,6 +289,18 @@ func (db *DB) PeekRead(key []byte, now int64) *Entry {
 	return e
 }
 
+// PeekReadQuiet is PeekRead that counts a miss without telling OnMiss:
+// OBJECT's lookup (Redis's LOOKUP_NONOTIFY) raises no keymiss event.
+func (db *DB) PeekReadQuiet(key []byte, now int64) *Entry {
+	e := db.Peek(key, now)
+	if e == nil {
+		db.ks.Stats.Misses++
+	} else {
+		db.ks.Stats.Hits++
+	}
+	return e
+}
+
 func (db *DB) miss(key []byte) {
 	db.ks.Stats.Misses++
 	if db.ks.OnMiss != nil {
