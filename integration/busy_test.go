@@ -21,6 +21,19 @@ func TestDiffBusyScript(t *testing.T) {
 	time.Sleep(400 * time.Millisecond)
 	diffDo(t, b, "GET", "x")
 	diffDo(t, b, "PING")
+	diffDo(t, b, "FUNCTION", "STATS")
+	// The allow-busy commands run; a transaction queued meanwhile aborts.
+	diffDo(t, b, "AUTH", "pw")
+	diffDo(t, b, "WATCH", "x")
+	diffDo(t, b, "UNWATCH")
+	diffDo(t, b, "MULTI")
+	diffDo(t, b, "INCR", "x")
+	diffDo(t, b, "DISCARD")
+	diffDo(t, b, "MULTI")
+	diffDo(t, b, "EXEC")
+	diffDo(t, b, "NOSUCHCOMMAND")
+	diffDo(t, b, "GET")
+	diffDo(t, b, "SHUTDOWN")
 	diffDo(t, b, "SCRIPT", "KILL")
 	diffRead(t, a) // the script's error
 	diffDo(t, a, "PING")
@@ -53,6 +66,8 @@ func TestDiffBusyFunction(t *testing.T) {
 	diffSend(t, a, "FCALL", "spin", "0")
 	time.Sleep(400 * time.Millisecond)
 	diffDo(t, b, "GET", "x")
+	// The running function, its command and how long it has run.
+	diffDoMode(t, b, "~ttl", "FUNCTION", "STATS")
 	diffDo(t, b, "SCRIPT", "KILL")
 	diffDo(t, b, "FUNCTION", "KILL")
 	diffRead(t, a)

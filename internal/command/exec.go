@@ -35,18 +35,11 @@ type Server interface {
 	// (CLIENT UNBLOCK): with a timeout reply, or an UNBLOCKED error.
 	Unblock(id int64, withError bool) bool
 	// ServeBusy is called again and again while a script or function has
-	// run past busy-reply-threshold: it answers the requests other clients
-	// sent meanwhile (run.BusyError(), or run.Kill's verdict for SCRIPT
-	// KILL and FUNCTION KILL; SHUTDOWN NOSAVE shuts down and kills the run
-	// with force) without running them, and returns at once. self is the
-	// client running the script.
-	ServeBusy(self *Client, run BusyRun)
-}
-
-// BusyRun is the script or function that keeps the server busy.
-type BusyRun interface {
-	BusyError() string
-	Kill(force, byFunctionKill bool) (errMsg string)
+	// run past busy-reply-threshold: it runs the requests other clients
+	// sent meanwhile through Exec (which answers all but the allow-busy
+	// commands with BUSY) and returns at once. self is the client running
+	// the script.
+	ServeBusy(self *Client)
 }
 
 // ShutdownOpts are SHUTDOWN's flags.
@@ -110,6 +103,12 @@ func (x *Executor) exec(ctx *Ctx, cl *Client, args [][]byte, w *resp.Writer, now
 	// After the arity and protection checks, as Redis orders them.
 	if !cl.Authed && cmd.Flags&NoAuth == 0 {
 		x.reject(ctx, cmd, ErrNoAuth, mark)
+		return
+	}
+	// While a script is busy only allow-busy commands run (SCRIPT KILL,
+	// AUTH, MULTI ...), as in Redis.
+	if run := x.State.busy; run != nil && cl != run.self && cl != run.c.Client && cmd.Flags&AllowBusy == 0 {
+		x.reject(ctx, cmd, run.BusyError(), mark)
 		return
 	}
 	// The command being run is the client's current one for CLIENT

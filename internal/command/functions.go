@@ -1,6 +1,7 @@
 package command
 
 import (
+	"time"
 	"errors"
 	"fmt"
 	"strings"
@@ -66,6 +67,7 @@ func fcallCmd(c *Ctx) {
 	run := c.newScriptRun(name, true)
 	isErr := eng.CallFunction(name, c.Args[3:3+numkeys], c.Args[3+numkeys:], c.scriptCaller(noWrites, run), c.W,
 		script.RunOptions{ReadOnly: noWrites, Log: c.St.scriptLog, Ctx: run})
+	run.finish()
 	if isErr {
 		c.errored = true
 	}
@@ -235,11 +237,27 @@ func functionStatsCmd(c *Ctx) {
 	if c.St.engine != nil {
 		libs, fns = c.St.engine.LibraryCount(), c.St.engine.FunctionCount()
 	}
-	// A running script is never seen here: while one runs past the busy
-	// threshold, other commands get BUSY.
+	run := c.St.busy
+	if run != nil && !run.function {
+		c.Error(ErrBusyScript)
+		return
+	}
 	c.W.Map(2)
 	c.W.BulkString("running_script")
-	c.W.Null()
+	if run == nil {
+		c.W.Null()
+	} else {
+		c.W.Map(3)
+		c.W.BulkString("name")
+		c.W.BulkString(run.name)
+		c.W.BulkString("command")
+		c.W.Array(len(run.c.Args))
+		for _, a := range run.c.Args {
+			c.W.Bulk(a)
+		}
+		c.W.BulkString("duration_ms")
+		c.W.Int(time.Since(run.start).Milliseconds())
+	}
 	c.W.BulkString("engines")
 	c.W.Map(1)
 	c.W.BulkString("LUA")

@@ -99,6 +99,7 @@ func evalCmd(c *Ctx) {
 	}
 	run := c.newScriptRun("f_"+sha, false)
 	isErr := eng.Run(sha, keys, argv, c.scriptCaller(ro, run), c.W, script.RunOptions{ReadOnly: ro, Log: c.St.scriptLog, Ctx: run})
+	run.finish()
 	if isErr {
 		c.errored = true
 	}
@@ -113,6 +114,7 @@ func evalCmd(c *Ctx) {
 type scriptRun struct {
 	context.Context
 	c        *Ctx
+	self     *Client // the client the script's commands run as
 	name     string // f_<sha> for EVAL, the function's name for FCALL
 	function bool   // FCALL: killed by FUNCTION KILL, not SCRIPT KILL
 	start    time.Time
@@ -134,6 +136,7 @@ func (r *scriptRun) Done() <-chan struct{} {
 	if r.steps++; r.steps&1023 == 0 && !r.killed {
 		if !r.busy && r.limit > 0 && time.Since(r.start) >= r.limit {
 			r.busy = true
+			r.c.St.busy = r
 			kill := "SCRIPT KILL"
 			if r.function {
 				kill = "FUNCTION KILL"
@@ -142,10 +145,17 @@ func (r *scriptRun) Done() <-chan struct{} {
 				" milliseconds. You can try killing the script using the "+kill+" command. Script name is: "+r.name+".")
 		}
 		if r.busy && r.c.Srv != nil {
-			r.c.Srv.ServeBusy(r.c.Client, r)
+			r.c.Srv.ServeBusy(r.c.Client)
 		}
 	}
 	return r.done
+}
+
+// finish ends the busy period, if the run had one.
+func (r *scriptRun) finish() {
+	if r.c.St.busy == r {
+		r.c.St.busy = nil
+	}
 }
 
 func (r *scriptRun) Err() error {
@@ -211,6 +221,7 @@ func (c *Ctx) scriptCaller(ro bool, run *scriptRun) script.Caller {
 		// slips through answer at once, as inside EXEC.
 		InExec: true,
 	}
+	run.self = sc
 	x, now := c.x, c.Now
 	return func(args [][]byte, proto int) []byte {
 		w := resp.Writer{Proto: proto}
@@ -273,9 +284,20 @@ func scriptFlushCmd(c *Ctx) {
 	c.W.OK()
 }
 
-// scriptKillCmd run as a command finds no script running: while one runs
-// past busy-reply-threshold, SCRIPT KILL is answered by ServeBusy instead.
-func scriptKillCmd(c *Ctx) { c.Error(ErrNotBusy) }
+// scriptKillCmd is SCRIPT KILL and FUNCTION KILL: only while a script runs
+// past busy-reply-threshold can another client's command run at all.
+func scriptKillCmd(c *Ctx) {
+	run := c.St.busy
+	if run == nil {
+		c.Error(ErrNotBusy)
+		return
+	}
+	if msg := run.Kill(false, c.Cmd.Name == "function|kill"); msg != "" {
+		c.Error(msg)
+		return
+	}
+	c.W.OK()
+}
 
 // scriptDebugCmd accepts NO; the Lua debugger (YES, SYNC) does not exist
 // here.

@@ -219,9 +219,20 @@ func shutdownCmd(c *Ctx) {
 		c.Error(ErrShutdownErrors)
 		return
 	}
+	// During a busy script only SHUTDOWN NOSAVE goes through: nothing is
+	// saved, so the script's partial writes are lost with the rest and it
+	// may be stopped whatever it wrote.
+	run := c.St.busy
+	if run != nil && !o.NoSave {
+		c.Error(run.BusyError())
+		return
+	}
 	if msg := c.Srv.Shutdown(o); msg != "" {
 		c.Error(msg)
 		return
+	}
+	if run != nil {
+		run.Kill(true, false)
 	}
 	if o.Abort {
 		c.W.OK()

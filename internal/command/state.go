@@ -28,6 +28,10 @@ type State struct {
 	pubsub   pubsubState
 	notify   atomic.Int32 // notify-keyspace-events flags
 	engine   *script.Engine
+	// busy is the script or function running past busy-reply-threshold:
+	// while it is set, other clients' commands get BUSY unless they are
+	// flagged allow-busy.
+	busy *scriptRun
 
 	// Log, when set, writes one line to the server's log at level 0
 	// (debug) to 3 (warning): redis.log from scripts.

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"errors"
 	"time"
 
@@ -10,15 +9,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ServeBusy answers, without running them, the requests other clients
-// sent while a script or function runs past busy-reply-threshold: SCRIPT
-// KILL and FUNCTION KILL get run.Kill's verdict, everything else Redis's
-// BUSY error. It is called from
-// inside the script, on the loop's goroutine with the command lock held,
-// so it touches connections exactly as a turn of the loop would; the
-// script's own connection and connections that are not being read
-// (blocked, paused, waiting to write) are left for after the script.
-func (s *Server) ServeBusy(self *command.Client, run command.BusyRun) {
+// ServeBusy runs the requests other clients sent while a script or
+// function runs past busy-reply-threshold: the executor answers all but
+// the allow-busy commands (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE,
+// AUTH, MULTI ...) with BUSY. It is called from inside the script, on the
+// loop's goroutine with the command lock held, so it touches connections
+// exactly as a turn of the loop would; the script's own connection and
+// connections that are not being read (blocked, paused, waiting to write)
+// are left for after the script.
+func (s *Server) ServeBusy(self *command.Client) {
 	l := s.loop
 	if l.busyEvents == nil {
 		l.busyEvents = make([]unix.EpollEvent, 64)
@@ -48,17 +47,19 @@ func (s *Server) ServeBusy(self *command.Client, run command.BusyRun) {
 			}
 			continue
 		}
-		s.answerBusy(c, run)
+		s.answerBusy(c, now)
 		s.flushConn(c)
 	}
 }
 
-// answerBusy replies to every complete request buffered for c.
-func (s *Server) answerBusy(c *conn, run command.BusyRun) {
+// answerBusy runs every complete request buffered for c. Unlike process it
+// serves no blocked client afterwards: keys the script made ready wait for
+// the script to end, as everything else does.
+func (s *Server) answerBusy(c *conn, now int64) {
 	// The same request limits as process applies.
 	c.rd.MaxBulk = s.protoMaxBulk.Load()
 	c.rd.MaxQuery = s.queryBufLimit.Load()
-	for {
+	for !c.cl.CloseAfterReply && !c.cl.Killed.Load() && !s.stopping {
 		args, err := c.rd.Next()
 		if err != nil {
 			// As in process: the error, then the connection closes once
@@ -75,27 +76,12 @@ func (s *Server) answerBusy(c *conn, run command.BusyRun) {
 		if args == nil {
 			return
 		}
-		if len(args) == 2 && bytes.EqualFold(args[1], []byte("kill")) {
-			fn := bytes.EqualFold(args[0], []byte("function"))
-			if fn || bytes.EqualFold(args[0], []byte("script")) {
-				if msg := run.Kill(false, fn); msg != "" {
-					c.w.Error(msg)
-				} else {
-					c.w.OK()
-				}
-				continue
-			}
-		}
-		if len(args) == 2 && bytes.EqualFold(args[0], []byte("shutdown")) && bytes.EqualFold(args[1], []byte("nosave")) {
-			// Nothing is saved, so the script's partial writes are lost
-			// with the rest: it may be stopped whatever it wrote.
-			if msg := s.Shutdown(command.ShutdownOpts{NoSave: true}); msg != "" {
-				c.w.Error(msg)
-				continue
-			}
-			run.Kill(true, false)
+		c.refreshBufferFigures()
+		c.running = true
+		s.exec.Exec(&c.cl, args, &c.w, now)
+		c.running = false
+		if s.overOutputLimit(c, now) {
 			return
 		}
-		c.w.Error(run.BusyError())
 	}
 }
