@@ -1,10 +1,10 @@
 package command
 
 import (
-	"time"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/enclavekv/enclavekv/internal/glob"
 	"github.com/enclavekv/enclavekv/internal/rdb"

@@ -115,8 +115,8 @@ type scriptRun struct {
 	context.Context
 	c        *Ctx
 	self     *Client // the client the script's commands run as
-	name     string // f_<sha> for EVAL, the function's name for FCALL
-	function bool   // FCALL: killed by FUNCTION KILL, not SCRIPT KILL
+	name     string  // f_<sha> for EVAL, the function's name for FCALL
+	function bool    // FCALL: killed by FUNCTION KILL, not SCRIPT KILL
 	start    time.Time
 	limit    time.Duration
 	steps    uint32
