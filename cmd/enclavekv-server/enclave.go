@@ -118,6 +118,12 @@ func startEnclave(ea enclaveArgs) (*runtimeEnclave, error) {
 	return e, nil
 }
 
+// defaultMaxmemory is three quarters of the enclave's heap: the rest is
+// room for the garbage collector, client buffers and a running snapshot's
+// copies. With the data at the heap size itself, the collector would run
+// without pause long before eviction or OOM errors started.
+func defaultMaxmemory(heap int64) int64 { return heap / 4 * 3 }
+
 // applyLimits checks the host's configuration against the manifest's
 // limits once it is parsed, fills in maxmemory's default, and keeps CONFIG
 // SET within the same limits afterwards.
@@ -127,7 +133,7 @@ func (e *runtimeEnclave) applyLimits(cfg *config.Config, hostSet map[string]bool
 		if err := e.checkMaxmemory(cfg.Uint("maxmemory")); err != nil {
 			return err
 		}
-	} else if err := cfg.SetDefault("maxmemory", strconv.FormatInt(m.HeapSize, 10)); err != nil {
+	} else if err := cfg.SetDefault("maxmemory", strconv.FormatInt(defaultMaxmemory(m.HeapSize), 10)); err != nil {
 		return err
 	}
 	if !m.PlaintextAllowed && !hostSet["port"] {

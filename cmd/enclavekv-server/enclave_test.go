@@ -143,7 +143,7 @@ func TestManifestStartupErrors(t *testing.T) {
 }
 
 // The manifest's limits reach the runtime and the config: heap size as
-// maxmemory's default and ceiling, max threads as GOMAXPROCS.
+// maxmemory's ceiling (3/4 of it its default), max threads as GOMAXPROCS.
 func TestManifestLimits(t *testing.T) {
 	mf := writeManifest(t, map[string]any{"heap_size": "256mb", "max_threads": 1, "product_id": 7, "security_version": 3, "sealing_policy": "measurement"})
 	p := start(t, "--manifest", mf)
@@ -159,8 +159,8 @@ func TestManifestLimits(t *testing.T) {
 			t.Errorf("INFO enclave lacks %q:\n%s", want, info)
 		}
 	}
-	if got := c.ConfigGet(ctx, "maxmemory").Val()["maxmemory"]; got != "268435456" {
-		t.Errorf("maxmemory default = %s, want the heap size", got)
+	if got := c.ConfigGet(ctx, "maxmemory").Val()["maxmemory"]; got != "201326592" {
+		t.Errorf("maxmemory default = %s, want 3/4 of the heap size", got)
 	}
 	if err := c.ConfigSet(ctx, "maxmemory", "300mb").Err(); err == nil || !strings.Contains(err.Error(), "heap size 268435456") {
 		t.Errorf("CONFIG SET maxmemory above the heap: %v", err)
@@ -244,7 +244,7 @@ func TestRewriteThenSmallerHeap(t *testing.T) {
 	}
 	small := writeManifest(t, map[string]any{"heap_size": "1gb"})
 	p2 := start(t, conf, "--manifest", small)
-	if got := redisCLI(t, p2, "", "CONFIG", "GET", "maxmemory"); got != "maxmemory\n1073741824\n" {
+	if got := redisCLI(t, p2, "", "CONFIG", "GET", "maxmemory"); got != "maxmemory\n805306368\n" {
 		t.Errorf("maxmemory with the smaller heap: %q", got)
 	}
 }

@@ -26,6 +26,8 @@ const (
 	ErrFunctionNotFound     = "ERR Function not found"
 	ErrBadNumKeys           = "ERR Bad number of keys provided"
 	ErrWriteFlagInRO        = "ERR Can not execute a script with write flag using *_ro command."
+	ErrOOM                  = "OOM command not allowed when used memory > 'maxmemory'."
+	ErrScriptOOMFlag        = "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'"
 	ErrFunctionOption       = "ERR Unknown option given: %s"
 	ErrFunctionFlushOption  = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
 	ErrLibraryNameMissing   = "ERR library name argument was not given"

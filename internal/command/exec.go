@@ -121,6 +121,18 @@ func (x *Executor) exec(ctx *Ctx, cl *Client, args [][]byte, w *resp.Writer, now
 		x.reject(ctx, cmd, ErrReplicaKeyspace, mark)
 		return
 	}
+	// Memory is freed, or found missing, before each command a client
+	// sends (not those an EXEC or a script runs, nor during a busy script).
+	if x.depth == 1 && x.State.busy == nil {
+		oom := !x.State.freeMemory(x.KS, now)
+		if oom && oomRejects(cl, cmd) {
+			x.reject(ctx, cmd, ErrOOM, mark)
+			return
+		}
+		if isScriptCall(cmd) {
+			x.State.evict.scriptOOM = oom
+		}
+	}
 	// After a failed background save, writes (and PING, as in Redis) are
 	// refused until a save succeeds, so that clients learn that what
 	// they write is not being persisted.

@@ -33,7 +33,13 @@ func BenchmarkExec(b *testing.B) {
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
-			x := &Executor{Table: NewTable(), KS: keyspace.New(16), State: NewState(config.New())}
+			// maxmemory as the enclave sets it by default (its heap size):
+			// every command pays for the memory check.
+			cfg := config.New()
+			if err := cfg.Set([][2]string{{"maxmemory", "4gb"}}); err != nil {
+				b.Fatal(err)
+			}
+			x := &Executor{Table: NewTable(), KS: keyspace.New(16), State: NewState(cfg)}
 			cl := &Client{ID: 1, Proto: 2, User: "default", Authed: true}
 			args := make([][]byte, len(tc.args))
 			for i, a := range tc.args {

@@ -64,7 +64,13 @@ func fcallCmd(c *Ctx) {
 		c.Error(ErrWriteFlagInRO)
 		return
 	}
+	fl := fn.ScriptFlags()
+	fl.Shebang = true // a function always declares its flags
+	if !c.scriptMayRun(fl) {
+		return
+	}
 	run := c.newScriptRun(name, true)
+	run.oom = c.St.evict.scriptOOM && !fl.AllowOOM
 	isErr := eng.CallFunction(name, c.Args[3:3+numkeys], c.Args[3+numkeys:], c.scriptCaller(noWrites, run), c.W,
 		script.RunOptions{ReadOnly: noWrites, Log: c.St.scriptLog, Ctx: run})
 	run.finish()

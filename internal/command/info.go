@@ -273,12 +273,6 @@ func readMem() (objects, unused, free, total, released int64) {
 	return v(0), v(1), v(2), v(3), v(4)
 }
 
-// usedMemory is used_memory: the bytes of live heap objects.
-func usedMemory() int64 {
-	o, _, _, _, _ := readMem()
-	return o
-}
-
 func processRSS() int64 {
 	data, err := os.ReadFile("/proc/self/statm")
 	if err != nil {
@@ -314,7 +308,7 @@ func totalSystemMemory() int64 {
 
 func (s *State) memFigures(c *Ctx) memFigures {
 	objects, unused, _, total, released := readMem()
-	m := memFigures{used: objects, startup: s.memStartup, rss: processRSS()}
+	m := memFigures{used: s.UsedMemory(), startup: s.memStartup, rss: processRSS()}
 	if m.used > s.memPeak.Load() {
 		s.memPeak.Store(m.used)
 	}
@@ -507,8 +501,9 @@ func (s *State) infoStats(w *infoWriter, c *Ctx, si *ServerInfo) {
 	w.field("expire_cycle_cpu_milliseconds", si.ExpireCycleCPUMillis)
 	w.field("evicted_keys", ks.EvictedKeys)
 	w.field("evicted_clients", 0)
-	w.field("total_eviction_exceeded_time", 0)
-	w.field("current_eviction_exceeded_time", 0)
+	total, current := s.evictionExceeded()
+	w.field("total_eviction_exceeded_time", total)
+	w.field("current_eviction_exceeded_time", current)
 	w.field("keyspace_hits", ks.Hits)
 	w.field("keyspace_misses", ks.Misses)
 	w.field("pubsub_channels", si.PubsubChannels)

@@ -90,14 +90,19 @@ func evalCmd(c *Ctx) {
 	argv := c.Args[3+numkeys:]
 	ro := strings.HasSuffix(c.Cmd.Name, "_ro")
 	// A script with a #!lua line declares whether it writes.
-	if fl, ok := eng.ScriptFlags(sha); ok && fl.Shebang {
+	fl, _ := eng.ScriptFlags(sha)
+	if fl.Shebang {
 		if ro && !fl.NoWrites {
 			c.Error(ErrWriteFlagInRO)
 			return
 		}
 		ro = ro || fl.NoWrites
 	}
+	if !c.scriptMayRun(fl) {
+		return
+	}
 	run := c.newScriptRun("f_"+sha, false)
+	run.oom = c.St.evict.scriptOOM && !fl.AllowOOM
 	isErr := eng.Run(sha, keys, argv, c.scriptCaller(ro, run), c.W, script.RunOptions{ReadOnly: ro, Log: c.St.scriptLog, Ctx: run})
 	run.finish()
 	if isErr {
@@ -122,6 +127,7 @@ type scriptRun struct {
 	steps    uint32
 	busy     bool // past the threshold
 	wrote    bool // a write command ran: SCRIPT KILL may not stop it
+	oom      bool // used memory was over maxmemory when it started
 	killed   bool
 	done     chan struct{}
 }
@@ -149,6 +155,23 @@ func (r *scriptRun) Done() <-chan struct{} {
 		}
 	}
 	return r.done
+}
+
+// scriptMayRun refuses a script that declared flags (#!lua, or a
+// function) and may write without allow-oom while used memory is over
+// maxmemory, as Redis does: for a command a client sent, with the OOM
+// error every such command gets; inside EXEC, with the error that names
+// the flag.
+func (c *Ctx) scriptMayRun(fl script.Flags) bool {
+	if !fl.Shebang || fl.NoWrites || fl.AllowOOM || !c.St.evict.scriptOOM {
+		return true
+	}
+	if c.Client.InExec {
+		c.Error(ErrScriptOOMFlag)
+	} else {
+		c.Error(ErrOOM)
+	}
+	return false
 }
 
 // finish ends the busy period, if the run had one.
@@ -238,6 +261,10 @@ func (c *Ctx) scriptCaller(ro bool, run *scriptRun) script.Caller {
 			w.Error(ErrScriptNotAllowed)
 		case ro && cmd.Flags&Write != 0:
 			w.Error(ErrScriptWriteInRO)
+		case run.oom && !run.wrote && cmd.Flags&DenyOOM != 0:
+			// Refused only before the script's first write: once it has
+			// written, stopping half way would be worse.
+			w.Error(ErrOOM)
 		default:
 			if cmd.Flags&Write != 0 {
 				run.wrote = true

@@ -148,7 +148,8 @@ func (s *State) ResetStats(c *Ctx) {
 	s.Stats.Rejected.Store(0)
 	s.ResetErrors()
 	s.ResetCommandStats(c.Table)
-	s.memPeak.Store(usedMemory())
+	s.memPeak.Store(s.UsedMemory())
+	s.evict.overTotal = 0
 	if c.KS != nil {
 		dirty := c.KS.Stats.Dirty
 		c.KS.Stats = keyspaceStatsZero()
@@ -406,7 +407,7 @@ func memoryStatsCmd(c *Ctx) {
 }
 
 func memoryDoctorCmd(c *Ctx) {
-	if usedMemory() < 5<<20 {
+	if c.St.UsedMemory() < 5<<20 {
 		c.W.Verbatim("txt", MemoryDoctorEmpty)
 		return
 	}

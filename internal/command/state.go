@@ -32,6 +32,8 @@ type State struct {
 	// while it is set, other clients' commands get BUSY unless they are
 	// flagged allow-busy.
 	busy *scriptRun
+	// evict is maxmemory's bookkeeping (evict.go).
+	evict evictState
 
 	// Log, when set, writes one line to the server's log at level 0
 	// (debug) to 3 (warning): redis.log from scripts.
@@ -92,7 +94,8 @@ func NewState(cfg *config.Config) *State {
 			return nil
 		})
 	}
-	s.memStartup = usedMemory()
+	s.watchMaxmemory()
+	s.memStartup = s.UsedMemory()
 	s.memPeak.Store(s.memStartup)
 	return s
 }

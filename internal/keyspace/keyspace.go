@@ -129,6 +129,14 @@ type Keyspace struct {
 	// and of a read that found no key: keyspace notifications' "expired",
 	// "new" and "keymiss" events.
 	OnExpired func(db *DB, key string)
+	// OnDrop, when set, is told of a value about to be thrown away: a key
+	// deleted, expired, evicted or overwritten by a rename or copy
+	// (valueOnly false), or a value replaced by SET-like writes
+	// (valueOnly true). e still holds it. maxmemory's estimate of used
+	// memory counts what is freed this way before the collector runs.
+	OnDrop func(e *Entry, valueOnly bool)
+	// OnEvicted is told of a key removed to free memory (maxmemory).
+	OnEvicted func(db *DB, key string)
 	OnCreated func(db *DB, key string)
 	OnMiss    func(db *DB, key []byte)
 	// ExpiryPaused is set while clients are paused (CLIENT PAUSE): as in
@@ -214,6 +222,7 @@ func (db *DB) expireIfNeeded(e *Entry, now int64) bool {
 
 // expire reclaims an expired entry.
 func (db *DB) expire(e *Entry) {
+	db.drop(e, false)
 	db.deleteEntry(e)
 	db.ks.Stats.ExpiredKeys++
 	if db.ks.OnModify != nil {
@@ -437,6 +446,7 @@ func (db *DB) SetString(key, val []byte, now int64, keepTTL bool) *Entry {
 	e := db.dict.find(key)
 	if e != nil {
 		db.WillModify(e)
+		db.drop(e, true)
 		e.Str = append(e.Str[:0:0], val...)
 		e.Obj = nil
 		e.meta &^= flagMask
@@ -459,6 +469,7 @@ func (db *DB) SetObject(key []byte, obj Object, now int64) *Entry {
 	e := db.dict.find(key)
 	if e != nil {
 		db.WillModify(e)
+		db.drop(e, true)
 		e.Str = nil
 		e.Obj = obj
 		e.meta &^= flagMask
@@ -518,6 +529,7 @@ func (db *DB) Delete(key []byte, now int64) bool {
 	if e == nil {
 		return false
 	}
+	db.drop(e, false)
 	db.deleteEntry(e)
 	db.Modified(e, 1)
 	return true
@@ -525,8 +537,16 @@ func (db *DB) Delete(key []byte, now int64) bool {
 
 // DeleteEntry removes an entry already looked up.
 func (db *DB) DeleteEntry(e *Entry) {
+	db.drop(e, false)
 	db.deleteEntry(e)
 	db.Modified(e, 1)
+}
+
+// drop tells OnDrop that e's value (and key, unless valueOnly) goes.
+func (db *DB) drop(e *Entry, valueOnly bool) {
+	if db.ks.OnDrop != nil {
+		db.ks.OnDrop(e, valueOnly)
+	}
 }
 
 func (db *DB) deleteEntry(e *Entry) {
@@ -627,6 +647,7 @@ func (t Table) Scan(cursor uint64, fn func(e *Entry)) uint64 { return t.d.scan(c
 // free. It counts as one change.
 func (db *DB) Rename(src *Entry, dstKey []byte, now int64) *Entry {
 	if old := db.Lookup(dstKey, now); old != nil {
+		db.drop(old, false)
 		db.deleteEntry(old)
 	}
 	ne := db.transfer(src, db, dstKey, now)
@@ -656,6 +677,7 @@ func (db *DB) transfer(e *Entry, dst *DB, dstKey []byte, now int64) *Entry {
 	// paused an expired entry may still sit there: it goes, or the dict
 	// would hold the key twice.
 	if stale := dst.dict.find(dstKey); stale != nil {
+		dst.drop(stale, false)
 		dst.deleteEntry(stale)
 	}
 	ne := dst.add(string(dstKey), now)
@@ -675,6 +697,7 @@ func (db *DB) transfer(e *Entry, dst *DB, dstKey []byte, now int64) *Entry {
 // string is no longer a shared integer. It counts as one change.
 func (db *DB) Copy(e *Entry, dst *DB, dstKey []byte, now int64) *Entry {
 	if old := dst.dict.find(dstKey); old != nil {
+		dst.drop(old, false)
 		dst.deleteEntry(old)
 	}
 	ne := dst.add(string(dstKey), now)

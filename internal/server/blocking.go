@@ -55,6 +55,9 @@ func (s *Server) keyTouched(db *keyspace.DB, key string) {
 // reload): only the keys someone watches or waits on are looked at, so
 // the cost does not grow with the database.
 func (s *Server) tableReplaced(db *keyspace.DB, old keyspace.Table) {
+	if old.Len() > 0 {
+		s.st.TableDropped()
+	}
 	if s.st.Watching() {
 		s.st.TableReplaced(db, old)
 	}

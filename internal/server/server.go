@@ -14,9 +14,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -40,11 +42,14 @@ const (
 
 // Server is one running enclavekv instance.
 type Server struct {
-	cfg  *config.Config
-	log  *Logger
-	ks   *keyspace.Keyspace
-	exec *command.Executor
-	st   *command.State
+	// baseMemLimit is the runtime's memory limit at start (GOMEMLIMIT,
+	// the enclave's heap): the ceiling tuneMemoryLimit stays under.
+	baseMemLimit int64
+	cfg          *config.Config
+	log          *Logger
+	ks           *keyspace.Keyspace
+	exec         *command.Executor
+	st           *command.State
 
 	mu sync.Mutex // the command lock: held while any command runs
 
@@ -117,6 +122,12 @@ func New(cfg *config.Config, log *Logger) *Server {
 	s.ks.OnExpired = func(db *keyspace.DB, key string) {
 		if s.st.NotifyOn(config.NotifyExpired) {
 			s.st.NotifyKeyspace(config.NotifyExpired, "expired", []byte(key), db.ID)
+		}
+	}
+	s.ks.OnDrop = func(e *keyspace.Entry, valueOnly bool) { s.st.Dropped(e, valueOnly) }
+	s.ks.OnEvicted = func(db *keyspace.DB, key string) {
+		if s.st.NotifyOn(config.NotifyEvicted) {
+			s.st.NotifyKeyspace(config.NotifyEvicted, "evicted", []byte(key), db.ID)
 		}
 	}
 	s.ks.OnCreated = func(db *keyspace.DB, key string) {
@@ -226,6 +237,35 @@ func (s *Server) watchConfig() {
 		return nil
 	})
 	s.ks.LFU = strings.Contains(s.cfg.String("maxmemory-policy"), "lfu")
+	s.baseMemLimit = debug.SetMemoryLimit(-1)
+	s.cfg.OnChange("maxmemory", func(c *config.Config) error {
+		s.tuneMemoryLimit(true)
+		return nil
+	})
+	s.tuneMemoryLimit(false)
+}
+
+// tuneMemoryLimit sets the Go runtime's soft memory limit above maxmemory
+// (never above the limit the process started with, the enclave's heap),
+// so that the collector runs before garbage adds up to much: used memory,
+// as eviction estimates it, counts garbage the keyspace did not see freed
+// until the next collection. warn logs Redis's warning
+// when CONFIG SET puts maxmemory under the memory in use.
+func (s *Server) tuneMemoryLimit(warn bool) {
+	mm := int64(min(s.cfg.Uint("maxmemory"), math.MaxInt64/2))
+	limit := s.baseMemLimit
+	if mm > 0 {
+		// Room for the runtime's own memory (fragmentation, stacks,
+		// metadata) and for garbage between collections: the smaller it
+		// is, the more often the collector runs.
+		limit = min(limit, mm+mm/2+32<<20)
+	}
+	debug.SetMemoryLimit(limit)
+	if warn && mm > 0 {
+		if used := s.st.UsedMemory(); used > mm {
+			s.log.Warning(fmt.Sprintf("WARNING: the new maxmemory value set via CONFIG SET (%d) is smaller than the current memory usage (%d). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.", mm, used))
+		}
+	}
 }
 
 // Listen opens the TCP and unix listeners the config asks for. Bind
@@ -578,6 +618,9 @@ func (s *Server) cron() {
 		p := period()
 		tick.Reset(p)
 		s.activeExpire(p)
+		s.mu.Lock()
+		s.st.EvictCron(s.ks, time.Now().UnixMilli())
+		s.mu.Unlock()
 		if ps := s.st.Persist; ps != nil {
 			s.mu.Lock()
 			ps.Cron(time.Now())
