@@ -632,6 +632,116 @@ var cmdMetaData = map[string]*cmdInfo{
 			{Name: "len", Type: "integer", KeySpecIndex: -1, Token: "MINMATCHLEN", Optional: true},
 			{Name: "withmatchlen", Type: "pure-token", KeySpecIndex: -1, Token: "WITHMATCHLEN", Optional: true},
 		}},
+	"setbit": {Arity: 4, Flags: []string{"write", "denyoom"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@bitmap", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "access", "update"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "2.2.0", Group: "bitmap",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "offset", Type: "integer", KeySpecIndex: -1},
+			{Name: "value", Type: "integer", KeySpecIndex: -1},
+		}},
+	"getbit": {Arity: 3, Flags: []string{"readonly", "fast"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@bitmap", "@fast"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "2.2.0", Group: "bitmap",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "offset", Type: "integer", KeySpecIndex: -1},
+		}},
+	"bitcount": {Arity: -2, Flags: []string{"readonly"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@bitmap", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "2.6.0", Group: "bitmap", History: []string{"7.0.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "index", Type: "block", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "start", Type: "integer", KeySpecIndex: -1},
+				{Name: "end", Type: "integer", KeySpecIndex: -1},
+				{Name: "index_unit", Type: "oneof", KeySpecIndex: -1, Since: "7.0.0", Optional: true, Args: []docArg{
+					{Name: "byte", Type: "pure-token", KeySpecIndex: -1, Token: "BYTE"},
+					{Name: "bit", Type: "pure-token", KeySpecIndex: -1, Token: "BIT"},
+				}},
+			}},
+		}},
+	"bitpos": {Arity: -3, Flags: []string{"readonly"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@bitmap", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "2.8.7", Group: "bitmap", History: []string{"7.0.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "bit", Type: "integer", KeySpecIndex: -1},
+			{Name: "index", Type: "block", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "start", Type: "integer", KeySpecIndex: -1},
+				{Name: "end_index", Type: "block", KeySpecIndex: -1, Optional: true, Args: []docArg{
+					{Name: "end", Type: "integer", KeySpecIndex: -1},
+					{Name: "index_unit", Type: "oneof", KeySpecIndex: -1, Since: "7.0.0", Optional: true, Args: []docArg{
+						{Name: "byte", Type: "pure-token", KeySpecIndex: -1, Token: "BYTE"},
+						{Name: "bit", Type: "pure-token", KeySpecIndex: -1, Token: "BIT"},
+					}},
+				}},
+			}},
+		}},
+	"bitop": {Arity: -4, Flags: []string{"write", "denyoom"}, FirstKey: 2, LastKey: -1, Step: 1, Categories: []string{"@write", "@bitmap", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"OW", "update"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 3, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: -1, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "2.6.0", Group: "bitmap",
+		Args: []docArg{
+			{Name: "operation", Type: "string", KeySpecIndex: -1},
+			{Name: "destkey", Type: "key", KeySpecIndex: 0},
+			{Name: "key", Type: "key", KeySpecIndex: 1, Multiple: true},
+		}},
+	"bitfield": {Arity: -2, Flags: []string{"write", "denyoom"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@bitmap", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "This command allows both access and modification of the key", Flags: []string{"RW", "access", "update", "variable_flags"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "3.2.0", Group: "bitmap",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "operation", Type: "oneof", KeySpecIndex: -1, Optional: true, Multiple: true, Args: []docArg{
+				{Name: "encoding_offset", Type: "block", KeySpecIndex: -1, Token: "GET", Args: []docArg{
+					{Name: "encoding", Type: "string", KeySpecIndex: -1},
+					{Name: "offset", Type: "integer", KeySpecIndex: -1},
+				}},
+				{Name: "write", Type: "block", KeySpecIndex: -1, Args: []docArg{
+					{Name: "wrap_sat_fail", Type: "oneof", KeySpecIndex: -1, Token: "OVERFLOW", Optional: true, Args: []docArg{
+						{Name: "wrap", Type: "pure-token", KeySpecIndex: -1, Token: "WRAP"},
+						{Name: "sat", Type: "pure-token", KeySpecIndex: -1, Token: "SAT"},
+						{Name: "fail", Type: "pure-token", KeySpecIndex: -1, Token: "FAIL"},
+					}},
+					{Name: "write_operation", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+						{Name: "encoding_offset_value", Type: "block", KeySpecIndex: -1, Token: "SET", Args: []docArg{
+							{Name: "encoding", Type: "string", KeySpecIndex: -1},
+							{Name: "offset", Type: "integer", KeySpecIndex: -1},
+							{Name: "value", Type: "integer", KeySpecIndex: -1},
+						}},
+						{Name: "encoding_offset_increment", Type: "block", KeySpecIndex: -1, Token: "INCRBY", Args: []docArg{
+							{Name: "encoding", Type: "string", KeySpecIndex: -1},
+							{Name: "offset", Type: "integer", KeySpecIndex: -1},
+							{Name: "increment", Type: "integer", KeySpecIndex: -1},
+						}},
+					}},
+				}},
+			}},
+		}},
+	"bitfield_ro": {Arity: -2, Flags: []string{"readonly", "fast"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@bitmap", "@fast"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "6.0.0", Group: "bitmap",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "encoding_offset", Type: "block", KeySpecIndex: -1, Token: "GET", Optional: true, Multiple: true, MultipleToken: true, Args: []docArg{
+				{Name: "encoding", Type: "string", KeySpecIndex: -1},
+				{Name: "offset", Type: "integer", KeySpecIndex: -1},
+			}},
+		}},
 	"info": {Arity: -1, Flags: []string{"loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@dangerous"}, Tips: []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"},
 		Since: "1.0.0", Group: "server", History: []string{"7.0.0"},
 		Args: []docArg{

@@ -28,6 +28,7 @@ var metaCommands = strings.Fields(`
 	pttl expiretime pexpiretime persist
 	get set setnx setex psetex getset getdel getex mget mset msetnx append
 	strlen incr decr incrby decrby incrbyfloat getrange substr setrange lcs
+	setbit getbit bitcount bitpos bitop bitfield bitfield_ro
 	info config command time shutdown monitor slowlog memory latency debug
 	hset hmset hsetnx hget hmget hdel hlen hstrlen hexists hkeys hvals hgetall
 	hincrby hincrbyfloat hrandfield hscan

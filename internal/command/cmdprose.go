@@ -262,6 +262,15 @@ var cmdProse = map[string]prose{
 	"setrange":    {Summary: "Overwrites part of the string stored at a key, from an offset.", Complexity: "O(1) amortized, plus copying the new part"},
 	"lcs":         {Summary: "Finds the longest common subsequence of two strings.", Complexity: "O(N*M) for strings of lengths N and M"},
 
+	// bitmaps
+	"setbit":      {Summary: "Sets or clears one bit of a string, growing it with zero bytes if needed.", Complexity: "O(1)"},
+	"getbit":      {Summary: "Returns one bit of a string.", Complexity: "O(1)"},
+	"bitcount":    {Summary: "Counts the set bits of a string, or of a range of its bytes or bits.", Complexity: "O(N) in the length of the range", History: []string{"BYTE and BIT units for the range."}},
+	"bitpos":      {Summary: "Finds the first set or clear bit of a string, or of a range of it.", Complexity: "O(N) in the length of the range", History: []string{"BYTE and BIT units for the range."}},
+	"bitop":       {Summary: "Combines strings bit by bit (AND, OR, XOR, NOT) into a destination key.", Complexity: "O(N) in the length of the longest string"},
+	"bitfield":    {Summary: "Reads, writes and increments integers of any width at any bit offset of a string.", Complexity: "O(1) per subcommand"},
+	"bitfield_ro": {Summary: "Reads integers of any width at any bit offset of a string.", Complexity: "O(1) per subcommand"},
+
 	// server
 	"info":                    {Summary: "Reports information and statistics about the server.", Complexity: "O(1)", History: []string{"Several sections can be asked for at once."}},
 	"config":                  {Summary: "Groups the subcommands that read and change the configuration.", Complexity: "Depends on the subcommand."},
