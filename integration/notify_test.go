@@ -99,3 +99,12 @@ func TestDiffNotifyNewAndMiss(t *testing.T) {
 		"SUNIONSTORE d s nos", "SINTERSTORE d s nos", "SDIFFSTORE d nos s", "ZADD z 1 m", "ZUNIONSTORE zd 2 z noz", "ZINTERSTORE zd 2 z noz", "ZDIFFSTORE zd 2 z noz",
 	})
 }
+
+func TestDiffNotifyBitmaps(t *testing.T) {
+	diffEvents(t, "KEA", []string{
+		"SETBIT b 7 1", "SETBIT b 7 1", "SETBIT b 7 0", "SETBIT b 100 0", "GETBIT b 7", "BITCOUNT b",
+		"SET a x", "BITOP AND d a b", "BITOP OR d nosuch nosuch2", "BITOP NOT d a",
+		"BITFIELD f set u8 0 1", "BITFIELD f set u8 0 1", "BITFIELD f get u8 0", "BITFIELD f overflow fail incrby u8 0 1000",
+		"BITFIELD g overflow fail incrby u8 0 1000", "BITFIELD_RO f get u8 0",
+	})
+}
