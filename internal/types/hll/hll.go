@@ -239,6 +239,27 @@ func denseHisto(regs []byte, histo *[64]int) {
 	}
 }
 
+// denseMax raises max[i] to each dense register, four registers (three
+// bytes) at a time.
+func denseMax(regs []byte, max []uint8) {
+	max = max[:Registers]
+	for r, i := 0, 0; r+3 <= len(regs) && i+4 <= len(max); r, i = r+3, i+4 {
+		c := regs[r : r+3 : r+3]
+		m := max[i : i+4 : i+4]
+		m[0] = maxU8(m[0], c[0]&63)
+		m[1] = maxU8(m[1], (c[0]>>6|c[1]<<2)&63)
+		m[2] = maxU8(m[2], (c[1]>>4|c[2]<<4)&63)
+		m[3] = maxU8(m[3], c[2]>>2)
+	}
+}
+
+func maxU8(a, b uint8) uint8 {
+	if b > a {
+		return b
+	}
+	return a
+}
+
 // --- sparse ---------------------------------------------------------------
 
 func isZero(op byte) bool  { return op&0xc0 == 0 }
@@ -547,12 +568,7 @@ func Count(h []byte) (uint64, error) {
 func Merge(max []uint8, h []byte) error {
 	max = max[:Registers]
 	if h[4] == Dense {
-		regs := h[HeaderSize:]
-		for i := range max {
-			if v := denseGet(regs, i); v > max[i] {
-				max[i] = v
-			}
-		}
+		denseMax(h[HeaderSize:], max)
 		return nil
 	}
 	i := 0
