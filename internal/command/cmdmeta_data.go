@@ -2176,4 +2176,42 @@ var cmdMetaData = map[string]*cmdInfo{
 		}},
 	"function|stats": {Arity: 2, Flags: []string{"noscript", "allow_busy"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow", "@scripting"}, Tips: []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"},
 		Since: "7.0.0", Group: "scripting"},
+	"pfadd": {Arity: -2, Flags: []string{"write", "denyoom", "fast"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@hyperloglog", "@fast"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "insert"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "2.8.9", Group: "hyperloglog",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "element", Type: "string", KeySpecIndex: -1, Optional: true, Multiple: true},
+		}},
+	"pfcount": {Arity: -2, Flags: []string{"readonly"}, FirstKey: 1, LastKey: -1, Step: 1, Categories: []string{"@read", "@hyperloglog", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "RW because it may change the internal representation of the key, and propagate to replicas", Flags: []string{"RW", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: -1, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "2.8.9", Group: "hyperloglog",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0, Multiple: true},
+		}},
+	"pfmerge": {Arity: -2, Flags: []string{"write", "denyoom"}, FirstKey: 1, LastKey: -1, Step: 1, Categories: []string{"@write", "@hyperloglog", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "access", "insert"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: -1, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "2.8.9", Group: "hyperloglog",
+		Args: []docArg{
+			{Name: "destkey", Type: "key", KeySpecIndex: 0},
+			{Name: "sourcekey", Type: "key", KeySpecIndex: 1, Multiple: true},
+		}},
+	"pfdebug": {Arity: 3, Flags: []string{"write", "denyoom", "admin"}, FirstKey: 2, LastKey: 2, Step: 1, Categories: []string{"@write", "@hyperloglog", "@admin", "@slow", "@dangerous"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "access"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "2.8.9", Group: "hyperloglog", DocFlags: []string{"syscmd"},
+		Args: []docArg{
+			{Name: "subcommand", Type: "string", KeySpecIndex: -1},
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+		}},
+	"pfselftest": {Arity: 1, Flags: []string{"admin"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@hyperloglog", "@admin", "@slow", "@dangerous"}, Tips: nil,
+		Since: "2.8.9", Group: "hyperloglog", DocFlags: []string{"syscmd"}},
 }

@@ -47,6 +47,7 @@ var metaCommands = strings.Fields(`
 	subscribe unsubscribe psubscribe punsubscribe ssubscribe sunsubscribe publish
 	spublish pubsub
 	eval evalsha eval_ro evalsha_ro script fcall fcall_ro function
+	pfadd pfcount pfmerge pfdebug pfselftest
 `)
 
 // TestGenerateCommandMeta asks the reference redis-server for COMMAND INFO

@@ -311,4 +311,11 @@ var cmdProse = map[string]prose{
 	"latency|reset":           {Summary: "Forgets the spikes of some or all latency events.", Complexity: "O(1)"},
 	"latency|doctor":          {Summary: "Explains the recorded latency spikes in plain words.", Complexity: "O(1)"},
 	"debug":                   {Summary: "Groups the commands used to debug the server.", Complexity: "Depends on the subcommand."},
+
+	// hyperloglog
+	"pfadd":      {Summary: "Adds elements to a HyperLogLog, creating it if needed; replies 1 when the estimate may have changed.", Complexity: "O(1) per element"},
+	"pfcount":    {Summary: "Estimates how many distinct elements a HyperLogLog has seen, or the union of several.", Complexity: "O(1) for one key (the estimate is cached), O(N) for N keys with a large constant"},
+	"pfmerge":    {Summary: "Stores in the destination the union of HyperLogLogs, the destination included.", Complexity: "O(N) for N HyperLogLogs, with a large constant"},
+	"pfdebug":    {Summary: "Inspects or converts the representation of a HyperLogLog (for debugging).", Complexity: "N/A"},
+	"pfselftest": {Summary: "Runs a self-test of the HyperLogLog implementation.", Complexity: "N/A"},
 }

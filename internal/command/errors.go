@@ -196,3 +196,12 @@ const (
 	ErrEvidenceFail = "ERR the enclave platform could not produce evidence: %s"
 	ErrEvidenceBusy = "BUSY too many ENCLAVE EVIDENCE requests from unauthenticated clients; retry shortly, or AUTH first"
 )
+
+// HyperLogLog family (hll.go).
+const (
+	ErrNotHLL         = "WRONGTYPE Key is not a valid HyperLogLog string value."
+	ErrHLLCorrupt     = "INVALIDOBJ Corrupted HLL object detected"
+	ErrHLLNoKey       = "ERR The specified key does not exist"
+	ErrHLLNotSparse   = "ERR HLL encoding is not sparse"
+	ErrPFDebugUnknown = "ERR Unknown PFDEBUG subcommand '%s'"
+)
