@@ -9,6 +9,7 @@ import (
 	"github.com/enclavekv/enclavekv/internal/rdbconv"
 	"github.com/enclavekv/enclavekv/internal/snapshot"
 	"github.com/enclavekv/enclavekv/internal/types/hash"
+	"github.com/enclavekv/enclavekv/internal/types/stream"
 	"github.com/enclavekv/enclavekv/internal/types/zset"
 )
 
@@ -60,6 +61,7 @@ func (p *persistence) limits() rdbconv.Limits {
 		Hash:      hash.Limits{Entries: int(p.cfg.Int("hash-max-listpack-entries")), Value: int(p.cfg.Int("hash-max-listpack-value"))},
 		ZSet:      zset.Limits{Entries: int(p.cfg.Int("zset-max-listpack-entries")), Value: int(p.cfg.Int("zset-max-listpack-value"))},
 		MaxIntset: int(p.cfg.Int("set-max-intset-entries")),
+		Stream:    stream.Limits{Entries: p.cfg.Int("stream-node-max-entries"), Bytes: p.cfg.Int("stream-node-max-bytes")},
 	}
 }
 

@@ -231,6 +231,10 @@ func TestRedisCLIRdbAndImport(t *testing.T) {
 	redisCLI(t, p, "", "ZADD", "zset", "1.5", "m")
 	redisCLI(t, p, "", "SADD", "set", "1", "2")
 	redisCLI(t, p, "", "SET", "ttl", "v", "EX", "500")
+	redisCLI(t, p, "", "XADD", "stream", "1-1", "f", "v")
+	redisCLI(t, p, "", "XADD", "stream", "2-1", "f", "w")
+	redisCLI(t, p, "", "XGROUP", "CREATE", "stream", "grp", "0")
+	redisCLI(t, p, "", "XREADGROUP", "GROUP", "grp", "alice", "COUNT", "1", "STREAMS", "stream", ">")
 	redisCLI(t, p, "", "FUNCTION", "LOAD", "#!lua name=implib\nredis.register_function('impfn', function() return 'imported' end)")
 	out := filepath.Join(t.TempDir(), "backup.rdb")
 	if got := redisCLI(t, p, "", "--rdb", out); !strings.Contains(got, "Transfer finished with success") {
@@ -249,10 +253,11 @@ func TestRedisCLIRdbAndImport(t *testing.T) {
 	tool := buildTool(t)
 	cmd := exec.Command(tool, "rdb", "import", "--port", strconv.Itoa(q.port), out)
 	b, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(b), "restored 6 keys") || !strings.Contains(string(b), "and 1 function libraries") {
+	if err != nil || !strings.Contains(string(b), "restored 7 keys") || !strings.Contains(string(b), "and 1 function libraries") {
 		t.Fatalf("enclavekv rdb import: %v\n%s", err, b)
 	}
-	for _, c := range [][2]string{{"GET str", "value\n"}, {"LRANGE list 0 -1", "a\nb\nc\n"}, {"HGET hash f", "v\n"}, {"ZSCORE zset m", "1.5\n"}, {"SCARD set", "2\n"}} {
+	for _, c := range [][2]string{{"GET str", "value\n"}, {"LRANGE list 0 -1", "a\nb\nc\n"}, {"HGET hash f", "v\n"}, {"ZSCORE zset m", "1.5\n"}, {"SCARD set", "2\n"},
+		{"XRANGE stream - +", "1-1\nf\nv\n2-1\nf\nw\n"}, {"XPENDING stream grp", "1\n1-1\n1-1\nalice\n1\n"}} {
 		if got := redisCLI(t, q, "", strings.Fields(c[0])...); got != c[1] {
 			t.Errorf("%s after import: %q, want %q", c[0], got, c[1])
 		}

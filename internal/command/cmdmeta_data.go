@@ -2214,4 +2214,286 @@ var cmdMetaData = map[string]*cmdInfo{
 		}},
 	"pfselftest": {Arity: 1, Flags: []string{"admin"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@hyperloglog", "@admin", "@slow", "@dangerous"}, Tips: nil,
 		Since: "2.8.9", Group: "hyperloglog", DocFlags: []string{"syscmd"}},
+	"xadd": {Arity: -5, Flags: []string{"write", "denyoom", "fast"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@stream", "@fast"}, Tips: []string{"nondeterministic_output"},
+		KeySpecs: []keySpec{
+			{Notes: "UPDATE instead of INSERT because of the optional trimming feature", Flags: []string{"RW", "update"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream", History: []string{"6.2.0", "7.0.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "nomkstream", Type: "pure-token", KeySpecIndex: -1, Token: "NOMKSTREAM", Since: "6.2.0", Optional: true},
+			{Name: "trim", Type: "block", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "strategy", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+					{Name: "maxlen", Type: "pure-token", KeySpecIndex: -1, Token: "MAXLEN"},
+					{Name: "minid", Type: "pure-token", KeySpecIndex: -1, Token: "MINID", Since: "6.2.0"},
+				}},
+				{Name: "operator", Type: "oneof", KeySpecIndex: -1, Optional: true, Args: []docArg{
+					{Name: "equal", Type: "pure-token", KeySpecIndex: -1, Token: "="},
+					{Name: "approximately", Type: "pure-token", KeySpecIndex: -1, Token: "~"},
+				}},
+				{Name: "threshold", Type: "string", KeySpecIndex: -1},
+				{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "LIMIT", Since: "6.2.0", Optional: true},
+			}},
+			{Name: "id_or_auto", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+				{Name: "auto_id", Type: "pure-token", KeySpecIndex: -1, Token: "*"},
+				{Name: "id", Type: "string", KeySpecIndex: -1},
+			}},
+			{Name: "field_value", Type: "block", KeySpecIndex: -1, Multiple: true, Args: []docArg{
+				{Name: "field", Type: "string", KeySpecIndex: -1},
+				{Name: "value", Type: "string", KeySpecIndex: -1},
+			}},
+		}},
+	"xrange": {Arity: -4, Flags: []string{"readonly"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@stream", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream", History: []string{"6.2.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "start", Type: "string", KeySpecIndex: -1},
+			{Name: "end", Type: "string", KeySpecIndex: -1},
+			{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "COUNT", Optional: true},
+		}},
+	"xrevrange": {Arity: -4, Flags: []string{"readonly"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@stream", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream", History: []string{"6.2.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "end", Type: "string", KeySpecIndex: -1},
+			{Name: "start", Type: "string", KeySpecIndex: -1},
+			{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "COUNT", Optional: true},
+		}},
+	"xlen": {Arity: 2, Flags: []string{"readonly", "fast"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@stream", "@fast"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+		}},
+	"xdel": {Arity: -3, Flags: []string{"write", "fast"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@stream", "@fast"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "delete"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "id", Type: "string", KeySpecIndex: -1, Multiple: true},
+		}},
+	"xtrim": {Arity: -4, Flags: []string{"write"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@stream", "@slow"}, Tips: []string{"nondeterministic_output"},
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "delete"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream", History: []string{"6.2.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "trim", Type: "block", KeySpecIndex: -1, Args: []docArg{
+				{Name: "strategy", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+					{Name: "maxlen", Type: "pure-token", KeySpecIndex: -1, Token: "MAXLEN"},
+					{Name: "minid", Type: "pure-token", KeySpecIndex: -1, Token: "MINID", Since: "6.2.0"},
+				}},
+				{Name: "operator", Type: "oneof", KeySpecIndex: -1, Optional: true, Args: []docArg{
+					{Name: "equal", Type: "pure-token", KeySpecIndex: -1, Token: "="},
+					{Name: "approximately", Type: "pure-token", KeySpecIndex: -1, Token: "~"},
+				}},
+				{Name: "threshold", Type: "string", KeySpecIndex: -1},
+				{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "LIMIT", Since: "6.2.0", Optional: true},
+			}},
+		}},
+	"xsetid": {Arity: -3, Flags: []string{"write", "denyoom", "fast"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@stream", "@fast"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "update"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream", History: []string{"7.0.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "last-id", Type: "string", KeySpecIndex: -1},
+			{Name: "entries_added", Type: "integer", KeySpecIndex: -1, Token: "ENTRIESADDED", Since: "7.0.0", Optional: true},
+			{Name: "max_deleted_entry_id", Type: "string", KeySpecIndex: -1, Token: "MAXDELETEDID", Since: "7.0.0", Optional: true},
+		}},
+	"xread": {Arity: -4, Flags: []string{"readonly", "blocking", "movablekeys"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@read", "@stream", "@slow", "@blocking"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "keyword", BSIndex: 0, BSKeyword: "STREAMS", BSStartFrom: 1, FKType: "range", LastKey: -1, KeyStep: 1, Limit: 2, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream",
+		Args: []docArg{
+			{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "COUNT", Optional: true},
+			{Name: "milliseconds", Type: "integer", KeySpecIndex: -1, Token: "BLOCK", Optional: true},
+			{Name: "streams", Type: "block", KeySpecIndex: -1, Token: "STREAMS", Args: []docArg{
+				{Name: "key", Type: "key", KeySpecIndex: 0, Multiple: true},
+				{Name: "id", Type: "string", KeySpecIndex: -1, Multiple: true},
+			}},
+		}},
+	"xgroup": {Arity: -2, Flags: nil, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow"}, Tips: nil,
+		Since: "5.0.0", Group: "stream"},
+	"xgroup|create": {Arity: -5, Flags: []string{"write", "denyoom"}, FirstKey: 2, LastKey: 2, Step: 1, Categories: []string{"@write", "@stream", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "insert"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream", History: []string{"7.0.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "groupname", Type: "string", KeySpecIndex: -1},
+			{Name: "id", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+				{Name: "id", Type: "string", KeySpecIndex: -1},
+				{Name: "new_id", Type: "pure-token", KeySpecIndex: -1, Token: "$"},
+			}},
+			{Name: "mkstream", Type: "pure-token", KeySpecIndex: -1, Token: "MKSTREAM", Optional: true},
+			{Name: "entries_read", Type: "integer", KeySpecIndex: -1, Token: "ENTRIESREAD", Optional: true},
+		}},
+	"xgroup|createconsumer": {Arity: 5, Flags: []string{"write", "denyoom"}, FirstKey: 2, LastKey: 2, Step: 1, Categories: []string{"@write", "@stream", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "insert"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "6.2.0", Group: "stream",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "groupname", Type: "string", KeySpecIndex: -1},
+			{Name: "consumername", Type: "string", KeySpecIndex: -1},
+		}},
+	"xgroup|delconsumer": {Arity: 5, Flags: []string{"write"}, FirstKey: 2, LastKey: 2, Step: 1, Categories: []string{"@write", "@stream", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "delete"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "groupname", Type: "string", KeySpecIndex: -1},
+			{Name: "consumername", Type: "string", KeySpecIndex: -1},
+		}},
+	"xgroup|destroy": {Arity: 4, Flags: []string{"write"}, FirstKey: 2, LastKey: 2, Step: 1, Categories: []string{"@write", "@stream", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "delete"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "groupname", Type: "string", KeySpecIndex: -1},
+		}},
+	"xgroup|help": {Arity: 2, Flags: []string{"loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@stream", "@slow"}, Tips: nil,
+		Since: "5.0.0", Group: "stream"},
+	"xgroup|setid": {Arity: -5, Flags: []string{"write"}, FirstKey: 2, LastKey: 2, Step: 1, Categories: []string{"@write", "@stream", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "update"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream", History: []string{"7.0.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "groupname", Type: "string", KeySpecIndex: -1},
+			{Name: "id", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+				{Name: "id", Type: "string", KeySpecIndex: -1},
+				{Name: "new_id", Type: "pure-token", KeySpecIndex: -1, Token: "$"},
+			}},
+			{Name: "entries_read", Type: "integer", KeySpecIndex: -1, Token: "ENTRIESREAD", Optional: true},
+		}},
+	"xreadgroup": {Arity: -7, Flags: []string{"write", "blocking", "movablekeys"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@write", "@stream", "@slow", "@blocking"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "keyword", BSIndex: 0, BSKeyword: "STREAMS", BSStartFrom: 4, FKType: "range", LastKey: -1, KeyStep: 1, Limit: 2, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream",
+		Args: []docArg{
+			{Name: "group_consumer", Type: "block", KeySpecIndex: -1, Token: "GROUP", Args: []docArg{
+				{Name: "group", Type: "string", KeySpecIndex: -1},
+				{Name: "consumer", Type: "string", KeySpecIndex: -1},
+			}},
+			{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "COUNT", Optional: true},
+			{Name: "milliseconds", Type: "integer", KeySpecIndex: -1, Token: "BLOCK", Optional: true},
+			{Name: "noack", Type: "pure-token", KeySpecIndex: -1, Token: "NOACK", Optional: true},
+			{Name: "streams", Type: "block", KeySpecIndex: -1, Token: "STREAMS", Args: []docArg{
+				{Name: "key", Type: "key", KeySpecIndex: 0, Multiple: true},
+				{Name: "id", Type: "string", KeySpecIndex: -1, Multiple: true},
+			}},
+		}},
+	"xack": {Arity: -4, Flags: []string{"write", "fast"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@stream", "@fast"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "update"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "group", Type: "string", KeySpecIndex: -1},
+			{Name: "id", Type: "string", KeySpecIndex: -1, Multiple: true},
+		}},
+	"xpending": {Arity: -3, Flags: []string{"readonly"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@stream", "@slow"}, Tips: []string{"nondeterministic_output"},
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream", History: []string{"6.2.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "group", Type: "string", KeySpecIndex: -1},
+			{Name: "filters", Type: "block", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "min-idle-time", Type: "integer", KeySpecIndex: -1, Token: "IDLE", Since: "6.2.0", Optional: true},
+				{Name: "start", Type: "string", KeySpecIndex: -1},
+				{Name: "end", Type: "string", KeySpecIndex: -1},
+				{Name: "count", Type: "integer", KeySpecIndex: -1},
+				{Name: "consumer", Type: "string", KeySpecIndex: -1, Optional: true},
+			}},
+		}},
+	"xclaim": {Arity: -6, Flags: []string{"write", "fast"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@stream", "@fast"}, Tips: []string{"nondeterministic_output"},
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "update"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "group", Type: "string", KeySpecIndex: -1},
+			{Name: "consumer", Type: "string", KeySpecIndex: -1},
+			{Name: "min-idle-time", Type: "string", KeySpecIndex: -1},
+			{Name: "id", Type: "string", KeySpecIndex: -1, Multiple: true},
+			{Name: "ms", Type: "integer", KeySpecIndex: -1, Token: "IDLE", Optional: true},
+			{Name: "unix-time-milliseconds", Type: "unix-time", KeySpecIndex: -1, Token: "TIME", Optional: true},
+			{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "RETRYCOUNT", Optional: true},
+			{Name: "force", Type: "pure-token", KeySpecIndex: -1, Token: "FORCE", Optional: true},
+			{Name: "justid", Type: "pure-token", KeySpecIndex: -1, Token: "JUSTID", Optional: true},
+			{Name: "id", Type: "string", KeySpecIndex: -1, Token: "LASTID", Optional: true},
+		}},
+	"xautoclaim": {Arity: -6, Flags: []string{"write", "fast"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@stream", "@fast"}, Tips: []string{"nondeterministic_output"},
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "delete"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "6.2.0", Group: "stream", History: []string{"7.0.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "group", Type: "string", KeySpecIndex: -1},
+			{Name: "consumer", Type: "string", KeySpecIndex: -1},
+			{Name: "min-idle-time", Type: "string", KeySpecIndex: -1},
+			{Name: "start", Type: "string", KeySpecIndex: -1},
+			{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "COUNT", Optional: true},
+			{Name: "justid", Type: "pure-token", KeySpecIndex: -1, Token: "JUSTID", Optional: true},
+		}},
+	"xinfo": {Arity: -2, Flags: nil, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@slow"}, Tips: nil,
+		Since: "5.0.0", Group: "stream"},
+	"xinfo|consumers": {Arity: 4, Flags: []string{"readonly"}, FirstKey: 2, LastKey: 2, Step: 1, Categories: []string{"@read", "@stream", "@slow"}, Tips: []string{"nondeterministic_output"},
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "groupname", Type: "string", KeySpecIndex: -1},
+		}},
+	"xinfo|groups": {Arity: 3, Flags: []string{"readonly"}, FirstKey: 2, LastKey: 2, Step: 1, Categories: []string{"@read", "@stream", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream", History: []string{"7.0.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+		}},
+	"xinfo|help": {Arity: 2, Flags: []string{"loading", "stale"}, FirstKey: 0, LastKey: 0, Step: 0, Categories: []string{"@stream", "@slow"}, Tips: nil,
+		Since: "5.0.0", Group: "stream"},
+	"xinfo|stream": {Arity: -3, Flags: []string{"readonly"}, FirstKey: 2, LastKey: 2, Step: 1, Categories: []string{"@read", "@stream", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "5.0.0", Group: "stream", History: []string{"6.0.0", "7.0.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "full", Type: "block", KeySpecIndex: -1, Token: "FULL", Optional: true, Args: []docArg{
+				{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "COUNT", Optional: true},
+			}},
+		}},
 }

@@ -48,6 +48,8 @@ var metaCommands = strings.Fields(`
 	spublish pubsub
 	eval evalsha eval_ro evalsha_ro script fcall fcall_ro function
 	pfadd pfcount pfmerge pfdebug pfselftest
+	xadd xrange xrevrange xlen xdel xtrim xsetid xread xgroup xreadgroup xack
+	xpending xclaim xautoclaim xinfo
 `)
 
 // TestGenerateCommandMeta asks the reference redis-server for COMMAND INFO

@@ -136,5 +136,5 @@ func restoreCmd(c *Ctx) {
 
 // rdbLimits are the compact-encoding thresholds in force.
 func (c *Ctx) rdbLimits() rdbconv.Limits {
-	return rdbconv.Limits{Hash: c.hashLimits(), ZSet: c.zsetLimits(), MaxIntset: c.maxIntset()}
+	return rdbconv.Limits{Hash: c.hashLimits(), ZSet: c.zsetLimits(), MaxIntset: c.maxIntset(), Stream: c.streamLimits()}
 }

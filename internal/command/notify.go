@@ -22,6 +22,7 @@ const (
 	evSet     = config.NotifySet
 	evHash    = config.NotifyHash
 	evZset    = config.NotifyZset
+	evStream  = config.NotifyStream
 	evExpired = config.NotifyExpired
 	evNew     = config.NotifyNew
 	evKeyMiss = config.NotifyKeyMiss

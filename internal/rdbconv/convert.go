@@ -15,6 +15,7 @@ import (
 	"github.com/enclavekv/enclavekv/internal/types/hash"
 	"github.com/enclavekv/enclavekv/internal/types/list"
 	"github.com/enclavekv/enclavekv/internal/types/set"
+	"github.com/enclavekv/enclavekv/internal/types/stream"
 	"github.com/enclavekv/enclavekv/internal/types/zset"
 )
 
@@ -25,13 +26,11 @@ type Limits struct {
 	Hash      hash.Limits
 	ZSet      zset.Limits
 	MaxIntset int
+	Stream    stream.Limits
 }
 
 // DefaultLimits are Redis 7.0's defaults.
-var DefaultLimits = Limits{Hash: hash.Limits{Entries: 128, Value: 64}, ZSet: zset.Limits{Entries: 128, Value: 64}, MaxIntset: 512}
-
-// ErrStreamType is returned for a stream key until the stream type exists.
-var ErrStreamType = errors.New("the data holds a stream, a type this server does not have yet; nothing was loaded")
+var DefaultLimits = Limits{Hash: hash.Limits{Entries: 128, Value: 64}, ZSet: zset.Limits{Entries: 128, Value: 64}, MaxIntset: 512, Stream: stream.DefaultLimits}
 
 // Value returns e's value in rdb's form. The returned value aliases e's
 // bytes: it is only to be read, and written out before e changes.
@@ -77,6 +76,8 @@ func Fill(v *rdb.Value, e *keyspace.Entry) error {
 			v.ZSet = append(v.ZSet, rdb.ZMember{Member: BytesOf(el.Member), Score: el.Score})
 			return true
 		})
+	case *stream.Stream:
+		v.Kind, v.Stream = rdb.KindStream, streamValue(o)
 	default:
 		return fmt.Errorf("rdbconv: key %q: no RDB form for %T", e.Key, e.Obj)
 	}
@@ -144,7 +145,8 @@ func Object(v *rdb.Value, lim Limits) (str []byte, obj keyspace.Object, err erro
 		}
 		return nil, z, nil
 	case rdb.KindStream:
-		return nil, nil, ErrStreamType
+		st, err := streamObject(v.Stream, lim.Stream)
+		return nil, st, err
 	}
 	return nil, nil, fmt.Errorf("unknown value kind %d", v.Kind)
 }

@@ -540,7 +540,7 @@ func loadError(path string, err error) error {
 	if errors.Is(err, seal.ErrTampered) {
 		return &seal.TamperError{Name: path}
 	}
-	for _, kind := range []error{rdbconv.ErrStreamType, rdb.ErrModule, rdb.ErrFunction, rdb.ErrVersion, rdb.ErrChecksum,
+	for _, kind := range []error{rdb.ErrModule, rdb.ErrFunction, rdb.ErrVersion, rdb.ErrChecksum,
 		rdb.ErrTruncated, rdb.ErrTooLarge, rdb.ErrNotRDB, rdb.ErrCorrupt, errDuplicateKey, errDatabase} {
 		if errors.Is(err, kind) {
 			return fmt.Errorf("snapshot %s: %w", path, kind)

@@ -1,0 +1,663 @@
+// Package stream is the Redis stream value: entries with monotonic IDs,
+// each a list of field/value pairs, and the consumer groups that read
+// them (groups.go).
+//
+// Entries are kept in nodes laid out as Redis 7.0 lays out its listpacks:
+// a node is closed when it holds stream-node-max-entries entries (live or
+// deleted) or when its listpack would pass stream-node-max-bytes, and
+// deleted entries stay in their node, marked, until the node empties.
+// The node boundaries are what approximate trimming (MAXLEN ~, MINID ~)
+// removes whole, and what XINFO counts, so they follow Redis's exactly;
+// the package computes each node's listpack size without building the
+// listpack itself.
+package stream
+
+import (
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/enclavekv/enclavekv/internal/keyspace"
+)
+
+// ID is a stream entry ID, <ms>-<seq>.
+type ID struct{ Ms, Seq uint64 }
+
+// MaxID is the largest ID.
+var MaxID = ID{math.MaxUint64, math.MaxUint64}
+
+// Less orders IDs.
+func (a ID) Less(b ID) bool { return a.Ms < b.Ms || a.Ms == b.Ms && a.Seq < b.Seq }
+
+// Compare returns -1, 0 or 1.
+func (a ID) Compare(b ID) int {
+	switch {
+	case a.Less(b):
+		return -1
+	case b.Less(a):
+		return 1
+	}
+	return 0
+}
+
+// IsZero reports 0-0.
+func (a ID) IsZero() bool { return a.Ms == 0 && a.Seq == 0 }
+
+// Next is the following ID; ok is false at MaxID.
+func (a ID) Next() (ID, bool) {
+	switch {
+	case a.Seq < math.MaxUint64:
+		return ID{a.Ms, a.Seq + 1}, true
+	case a.Ms < math.MaxUint64:
+		return ID{a.Ms + 1, 0}, true
+	}
+	return a, false
+}
+
+// Prev is the preceding ID; ok is false at 0-0.
+func (a ID) Prev() (ID, bool) {
+	switch {
+	case a.Seq > 0:
+		return ID{a.Ms, a.Seq - 1}, true
+	case a.Ms > 0:
+		return ID{a.Ms - 1, math.MaxUint64}, true
+	}
+	return a, false
+}
+
+// Append appends "ms-seq".
+func (a ID) Append(b []byte) []byte {
+	b = strconv.AppendUint(b, a.Ms, 10)
+	b = append(b, '-')
+	return strconv.AppendUint(b, a.Seq, 10)
+}
+
+func (a ID) String() string { return string(a.Append(nil)) }
+
+// ParseID parses "ms" or "ms-seq" (each part as Redis's string2ull); a
+// missing sequence is missingSeq. With allowStar, "ms-*" is accepted and
+// reported by seqGiven = false (XADD then picks the sequence).
+func ParseID(b []byte, missingSeq uint64, allowStar bool) (id ID, seqGiven, ok bool) {
+	if len(b) == 0 || len(b) > 127 {
+		return ID{}, false, false
+	}
+	dash := -1
+	for i, c := range b {
+		if c == '-' {
+			dash = i
+			break
+		}
+	}
+	if dash < 0 {
+		ms, ok := parseU64(b)
+		return ID{ms, missingSeq}, true, ok
+	}
+	ms, ok := parseU64(b[:dash])
+	if !ok {
+		return ID{}, false, false
+	}
+	rest := b[dash+1:]
+	if allowStar && len(rest) == 1 && rest[0] == '*' {
+		return ID{ms, 0}, false, true
+	}
+	seq, ok := parseU64(rest)
+	return ID{ms, seq}, true, ok
+}
+
+// parseU64 is Redis's string2ull on an ID part: a canonical non-negative
+// int64, or else whatever C's strtoull consumes entirely (leading blanks,
+// a sign, leading zeros; a minus sign negates modulo 2^64), without
+// overflow.
+func parseU64(b []byte) (uint64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	if v, err := strconv.ParseInt(string(b), 10, 64); err == nil && strconv.FormatInt(v, 10) == string(b) {
+		return uint64(v), v >= 0
+	}
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] >= '\t' && b[i] <= '\r') {
+		i++
+	}
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	if i == len(b) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(b[i:]), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// Entry is one stream entry: Fields holds field, value, field, value ...
+type Entry struct {
+	ID      ID
+	Fields  [][]byte
+	deleted bool
+	same    bool // same fields as its node's master entry
+}
+
+// Limits are stream-node-max-entries and stream-node-max-bytes.
+type Limits struct {
+	Entries int64
+	Bytes   int64
+}
+
+// DefaultLimits are Redis's defaults.
+var DefaultLimits = Limits{Entries: 100, Bytes: 4096}
+
+// maxListpack is STREAM_LISTPACK_MAX_SIZE, the size no node passes.
+const maxListpack = 1 << 30
+
+type node struct {
+	master  ID
+	fields  [][]byte // the master entry's fields
+	entries []Entry
+	live    int64
+	deleted int64
+	bytes   int64 // the listpack's size in Redis
+}
+
+// Stream is a stream value.
+type Stream struct {
+	nodes        []*node
+	length       uint64
+	LastID       ID
+	FirstID      ID // recorded-first-entry-id
+	MaxDeletedID ID
+	EntriesAdded uint64
+	groups       []*Group // sorted by name
+}
+
+var _ keyspace.Object = (*Stream)(nil)
+
+// New returns an empty stream.
+func New() *Stream { return &Stream{} }
+
+// Kind implements keyspace.Object.
+func (s *Stream) Kind() keyspace.Kind { return keyspace.KindStream }
+
+// Encoding implements keyspace.Object.
+func (s *Stream) Encoding() string { return "stream" }
+
+// Len is XLEN.
+func (s *Stream) Len() uint64 { return s.length }
+
+// Nodes is the number of listpack nodes (XINFO radix-tree-keys).
+func (s *Stream) Nodes() int { return len(s.nodes) }
+
+// Clone implements keyspace.Object: a deep copy, groups included.
+func (s *Stream) Clone() keyspace.Object {
+	c := *s
+	c.nodes = make([]*node, len(s.nodes))
+	for i, n := range s.nodes {
+		cn := *n
+		cn.fields = cloneBytes(n.fields)
+		cn.entries = make([]Entry, len(n.entries))
+		for j, e := range n.entries {
+			e.Fields = cloneBytes(e.Fields)
+			cn.entries[j] = e
+		}
+		c.nodes[i] = &cn
+	}
+	c.groups = make([]*Group, len(s.groups))
+	for i, g := range s.groups {
+		c.groups[i] = g.clone()
+	}
+	return &c
+}
+
+func cloneBytes(in [][]byte) [][]byte {
+	out := make([][]byte, len(in))
+	for i, b := range in {
+		out[i] = append([]byte(nil), b...)
+	}
+	return out
+}
+
+// ErrIDTooSmall is XADD's ID at or below the last one; ErrExhausted that
+// no ID is left; ErrTooLarge elements beyond a listpack's capacity.
+type addError string
+
+func (e addError) Error() string { return string(e) }
+
+const (
+	ErrIDTooSmall addError = "id too small"
+	ErrTooLarge   addError = "elements too large"
+)
+
+// NextAutoID is the ID XADD * gives at time now (Unix ms): now-0, or the
+// last ID's successor when the clock has not passed it.
+func (s *Stream) NextAutoID(now int64) (ID, bool) {
+	if now > 0 && uint64(now) > s.LastID.Ms {
+		return ID{uint64(now), 0}, true
+	}
+	return s.LastID.Next()
+}
+
+// ResolveID is the ID XADD <ms>-* gives: <ms>-0, or the last ID's
+// successor when ms is the last ID's.
+func (s *Stream) ResolveID(ms uint64) (ID, bool) {
+	if ms == s.LastID.Ms {
+		if s.LastID.Seq == math.MaxUint64 {
+			return ID{}, false
+		}
+		return ID{ms, s.LastID.Seq + 1}, true
+	}
+	return ID{ms, 0}, true
+}
+
+// Add appends an entry with id (which must be above LastID) and the
+// field/value pairs (copied).
+func (s *Stream) Add(id ID, fields [][]byte, lim Limits) error {
+	if !s.LastID.Less(id) {
+		return ErrIDTooSmall
+	}
+	var total int64
+	for _, f := range fields {
+		total += int64(len(f))
+	}
+	if total > maxListpack {
+		return ErrTooLarge
+	}
+	e := Entry{ID: id, Fields: cloneBytes(fields)}
+	var n *node
+	if len(s.nodes) > 0 {
+		n = s.nodes[len(s.nodes)-1]
+		maxBytes := lim.Bytes
+		if maxBytes <= 0 || maxBytes > maxListpack {
+			maxBytes = maxListpack
+		}
+		if n.bytes+total >= maxBytes || lim.Entries > 0 && n.live+n.deleted >= lim.Entries {
+			n = nil
+		}
+	}
+	if n == nil {
+		n = &node{master: id, bytes: lpHeader}
+		for i := 0; i < len(fields); i += 2 {
+			n.fields = append(n.fields, e.Fields[i])
+		}
+		n.bytes += lpIntSize(1) + lpIntSize(0) + lpIntSize(int64(len(n.fields)))
+		for _, f := range n.fields {
+			n.bytes += lpStrSize(f)
+		}
+		n.bytes += lpIntSize(0)
+		n.live = 1
+		e.same = true
+		s.nodes = append(s.nodes, n)
+	} else {
+		n.bytes += lpIntSize(n.live+1) - lpIntSize(n.live)
+		n.live++
+		e.same = len(fields)/2 == len(n.fields)
+		for i := 0; e.same && i < len(n.fields); i++ {
+			e.same = string(fields[2*i]) == string(n.fields[i])
+		}
+	}
+	n.bytes += entrySize(n, &e)
+	n.entries = append(n.entries, e)
+	s.length++
+	s.EntriesAdded++
+	s.LastID = id
+	if s.length == 1 {
+		s.FirstID = id
+	}
+	return nil
+}
+
+// entrySize is what an entry adds to its node's listpack.
+func entrySize(n *node, e *Entry) int64 {
+	flags := int64(0)
+	if e.same {
+		flags = 2
+	}
+	if e.deleted {
+		flags |= 1
+	}
+	size := lpIntSize(flags) + lpIntSize(int64(e.ID.Ms-n.master.Ms)) + lpIntSize(int64(e.ID.Seq-n.master.Seq))
+	count := int64(len(e.Fields)/2) + 3
+	if !e.same {
+		size += lpIntSize(int64(len(e.Fields) / 2))
+		count += int64(len(e.Fields)/2) + 1
+	}
+	for i, f := range e.Fields {
+		if i%2 == 0 && e.same {
+			continue
+		}
+		size += lpStrSize(f)
+	}
+	return size + lpIntSize(count)
+}
+
+// Listpack element sizes, as Redis's listpack encodes them.
+const lpHeader = 6 + 1 // total bytes and count, and the end byte
+
+func lpBacklen(l int64) int64 {
+	switch {
+	case l <= 127:
+		return 1
+	case l < 16383:
+		return 2
+	case l < 2097151:
+		return 3
+	case l < 268435455:
+		return 4
+	}
+	return 5
+}
+
+func lpIntSize(v int64) int64 {
+	var enc int64
+	switch {
+	case v >= 0 && v <= 127:
+		enc = 1
+	case v >= -4096 && v <= 4095:
+		enc = 2
+	case v >= -32768 && v <= 32767:
+		enc = 3
+	case v >= -8388608 && v <= 8388607:
+		enc = 4
+	case v >= math.MinInt32 && v <= math.MaxInt32:
+		enc = 5
+	default:
+		enc = 9
+	}
+	return enc + lpBacklen(enc)
+}
+
+func lpStrSize(b []byte) int64 {
+	if v, ok := lpInt(b); ok {
+		return lpIntSize(v)
+	}
+	l := int64(len(b))
+	var enc int64
+	switch {
+	case l < 64:
+		enc = 1 + l
+	case l < 4096:
+		enc = 2 + l
+	default:
+		enc = 5 + l
+	}
+	return enc + lpBacklen(enc)
+}
+
+// lpInt reports whether a listpack would store b as an integer: the
+// canonical decimal form of an int64 (Redis's string2ll).
+func lpInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil || strconv.FormatInt(v, 10) != string(b) {
+		return 0, false
+	}
+	return v, true
+}
+
+// findNode returns the index of the node that would hold id: the last
+// node whose master ID is <= id (-1 when none).
+func (s *Stream) findNode(id ID) int {
+	return sort.Search(len(s.nodes), func(i int) bool { return id.Less(s.nodes[i].master) }) - 1
+}
+
+// Range calls fn for the live entries with IDs in [start, end], in
+// ascending order (descending with rev), until fn returns false.
+func (s *Stream) Range(start, end ID, rev bool, fn func(e *Entry) bool) {
+	if end.Less(start) || len(s.nodes) == 0 {
+		return
+	}
+	if !rev {
+		i := max(s.findNode(start), 0)
+		for ; i < len(s.nodes); i++ {
+			n := s.nodes[i]
+			j := sort.Search(len(n.entries), func(k int) bool { return !n.entries[k].ID.Less(start) })
+			for ; j < len(n.entries); j++ {
+				e := &n.entries[j]
+				if end.Less(e.ID) {
+					return
+				}
+				if !e.deleted && !fn(e) {
+					return
+				}
+			}
+		}
+		return
+	}
+	for i := s.findNode(end); i >= 0; i-- {
+		n := s.nodes[i]
+		j := sort.Search(len(n.entries), func(k int) bool { return end.Less(n.entries[k].ID) }) - 1
+		for ; j >= 0; j-- {
+			e := &n.entries[j]
+			if e.ID.Less(start) {
+				return
+			}
+			if !e.deleted && !fn(e) {
+				return
+			}
+		}
+	}
+}
+
+// Get returns the live entry with id, or nil.
+func (s *Stream) Get(id ID) *Entry {
+	var found *Entry
+	s.Range(id, id, false, func(e *Entry) bool { found = e; return false })
+	return found
+}
+
+// First and Last return the first and last live entries, or nil.
+func (s *Stream) First() *Entry {
+	var found *Entry
+	s.Range(ID{}, MaxID, false, func(e *Entry) bool { found = e; return false })
+	return found
+}
+
+func (s *Stream) Last() *Entry {
+	var found *Entry
+	s.Range(ID{}, MaxID, true, func(e *Entry) bool { found = e; return false })
+	return found
+}
+
+// LastValidID is the last live entry's ID, or LastID when the stream is
+// empty (Redis's streamLastValidID).
+func (s *Stream) LastValidID() ID {
+	if e := s.Last(); e != nil {
+		return e.ID
+	}
+	return s.LastID
+}
+
+// Delete removes the live entry with id (XDEL) and reports whether there
+// was one. The entry stays in its node, marked, until the node empties.
+func (s *Stream) Delete(id ID) bool {
+	i := s.findNode(id)
+	if i < 0 {
+		return false
+	}
+	n := s.nodes[i]
+	j := sort.Search(len(n.entries), func(k int) bool { return !n.entries[k].ID.Less(id) })
+	if j == len(n.entries) || n.entries[j].ID != id || n.entries[j].deleted {
+		return false
+	}
+	s.length--
+	if n.live == 1 {
+		s.nodes = append(s.nodes[:i], s.nodes[i+1:]...)
+	} else {
+		n.entries[j].deleted = true
+		n.bytes += lpIntSize(n.live-1) - lpIntSize(n.live) + lpIntSize(n.deleted+1) - lpIntSize(n.deleted)
+		n.live--
+		n.deleted++
+	}
+	if s.MaxDeletedID.Less(id) {
+		s.MaxDeletedID = id
+	}
+	return true
+}
+
+// RefreshFirstID sets recorded-first-entry-id after deletions: the first
+// live entry's ID, or 0-0 when the stream is empty.
+func (s *Stream) RefreshFirstID() {
+	if e := s.First(); e != nil {
+		s.FirstID = e.ID
+	} else {
+		s.FirstID = ID{}
+	}
+}
+
+// Trim is XTRIM's (and XADD's) trimming to at most maxLen entries, or of
+// the entries below minID when byID. approx removes whole nodes only;
+// limit (0 for none) bounds how many entries one call removes. It returns
+// the number removed.
+func (s *Stream) Trim(byID bool, maxLen uint64, minID ID, approx bool, limit int64) int64 {
+	var removed int64
+	for len(s.nodes) > 0 {
+		if !byID && s.length <= maxLen {
+			break
+		}
+		n := s.nodes[0]
+		if limit > 0 && removed+n.live > limit {
+			break
+		}
+		var whole bool
+		if byID {
+			whole = n.entries[len(n.entries)-1].ID.Less(minID)
+		} else {
+			whole = s.length-uint64(n.live) >= maxLen
+		}
+		if whole {
+			s.nodes = s.nodes[1:]
+			s.length -= uint64(n.live)
+			removed += n.live
+			continue
+		}
+		if approx {
+			break
+		}
+		var fromNode int64
+		for j := range n.entries {
+			e := &n.entries[j]
+			if byID && !e.ID.Less(minID) || !byID && s.length <= maxLen {
+				break
+			}
+			if !e.deleted {
+				e.deleted = true
+				fromNode++
+				s.length--
+			}
+		}
+		n.bytes += lpIntSize(n.live-fromNode) - lpIntSize(n.live) + lpIntSize(n.deleted+fromNode) - lpIntSize(n.deleted)
+		n.live -= fromNode
+		n.deleted += fromNode
+		removed += fromNode
+		break
+	}
+	if s.length == 0 {
+		s.FirstID = ID{}
+	} else {
+		s.RefreshFirstID()
+	}
+	return removed
+}
+
+// Each calls fn for every live entry in order (snapshots, RDB).
+func (s *Stream) Each(fn func(e *Entry) bool) { s.Range(ID{}, MaxID, false, fn) }
+
+// HasTombstones is Redis's streamRangeHasTombstones: whether a deleted
+// entry may lie in [start, end] (end nil for no bound).
+func (s *Stream) HasTombstones(start ID, end *ID) bool {
+	if s.length == 0 || s.MaxDeletedID.IsZero() || s.MaxDeletedID.Less(s.FirstID) {
+		return false
+	}
+	e := MaxID
+	if end != nil {
+		e = *end
+	}
+	return !s.MaxDeletedID.Less(start) && !e.Less(s.MaxDeletedID)
+}
+
+// InvalidRead is an unknown entries-read counter.
+const InvalidRead = -1
+
+// EstimateDistance is Redis's streamEstimateDistanceFromFirstEverEntry:
+// the logical read counter of id, or InvalidRead.
+func (s *Stream) EstimateDistance(id ID) int64 {
+	if s.EntriesAdded == 0 {
+		return 0
+	}
+	if s.length == 0 && id.Compare(s.LastID) < 1 {
+		return int64(s.EntriesAdded)
+	}
+	switch id.Compare(s.LastID) {
+	case 0:
+		return int64(s.EntriesAdded)
+	case 1:
+		return InvalidRead
+	}
+	if s.MaxDeletedID.IsZero() || s.MaxDeletedID.Less(s.FirstID) {
+		switch id.Compare(s.FirstID) {
+		case -1:
+			return int64(s.EntriesAdded - s.length)
+		case 0:
+			return int64(s.EntriesAdded - s.length + 1)
+		}
+	}
+	return InvalidRead
+}
+
+// MemoryUsage estimates the value's size as Redis would report it
+// (MEMORY USAGE): the listpacks, plus groups.
+func (s *Stream) MemoryUsage(samples int64) int64 {
+	size := int64(48)
+	for _, n := range s.nodes {
+		size += n.bytes + 32
+	}
+	for _, g := range s.groups {
+		size += 64 + int64(len(g.pel))*48
+		for _, c := range g.consumers {
+			size += 48 + int64(len(c.Name))
+		}
+	}
+	return size
+}
+
+// RadixNodes is the node count Redis's radix tree of the nodes' master
+// IDs reports (XINFO radix-tree-nodes), for a tree kept fully compressed:
+// its nodes sit at the root, at every 16-byte key, at every prefix where
+// keys part, and just below each such prefix.
+func (s *Stream) RadixNodes() int64 {
+	if len(s.nodes) == 0 {
+		return 1
+	}
+	seen := map[string]struct{}{"": {}}
+	key := func(id ID) string {
+		var b [16]byte
+		for i := 0; i < 8; i++ {
+			b[i] = byte(id.Ms >> (56 - 8*i))
+			b[8+i] = byte(id.Seq >> (56 - 8*i))
+		}
+		return string(b[:])
+	}
+	prev := key(s.nodes[0].master)
+	seen[prev] = struct{}{}
+	for _, n := range s.nodes[1:] {
+		k := key(n.master)
+		l := 0
+		for l < 16 && k[l] == prev[l] {
+			l++
+		}
+		seen[k[:l]] = struct{}{}
+		seen[k[:l+1]] = struct{}{}
+		seen[prev[:l+1]] = struct{}{}
+		seen[k] = struct{}{}
+		prev = k
+	}
+	return int64(len(seen))
+}
