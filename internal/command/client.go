@@ -51,6 +51,8 @@ type Client struct {
 	// InExec is set while EXEC runs the queued commands: blocking commands
 	// then answer at once, as if they timed out.
 	InExec bool
+	// Script marks the client a script's redis.call runs as.
+	Script bool
 	// DirtyCAS records that a watched key changed: EXEC will fail.
 	DirtyCAS bool
 	watching []*watch

@@ -228,6 +228,7 @@ const (
 	ErrStreamUnbalanced        = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
 	ErrStreamGroupOption       = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
 	ErrStreamNoAckOption       = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+	ErrStreamBlockInScript     = "ERR %s command is not allowed with BLOCK option from scripts"
 	ErrStreamMissingGroup      = "ERR Missing GROUP option for XREADGROUP"
 	ErrStreamDollarGroup       = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
 	ErrStreamGreaterNoGroup    = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."

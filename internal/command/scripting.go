@@ -243,6 +243,7 @@ func (c *Ctx) scriptCaller(ro bool, run *scriptRun) script.Caller {
 		// Blocking commands are refused in scripts; InExec makes any that
 		// slips through answer at once, as inside EXEC.
 		InExec: true,
+		Script: true,
 	}
 	run.self = sc
 	x, now := c.x, c.Now

@@ -99,14 +99,10 @@ func (c *Ctx) replyStreamEntry(e *stream.Entry) {
 // replyStreamRange writes the entries of [start, end] (count 0: all) as
 // an array and returns how many there were.
 func (c *Ctx) replyStreamRange(s *stream.Stream, start, end stream.ID, rev bool, count int64) int64 {
-	var out []*stream.Entry
-	s.Range(start, end, rev, func(e *stream.Entry) bool {
-		out = append(out, e)
-		return count == 0 || int64(len(out)) < count
-	})
+	out := s.Entries(start, end, rev, count)
 	c.W.Array(len(out))
-	for _, e := range out {
-		c.replyStreamEntry(e)
+	for i := range out {
+		c.replyStreamEntry(&out[i])
 	}
 	return int64(len(out))
 }
@@ -501,6 +497,10 @@ func (c *Ctx) parseXRead(xreadgroup bool) (a xreadArgs, ok bool) {
 		opt := c.Args[i]
 		switch {
 		case eqFold(opt, "block") && more > 0:
+			if c.Client.Script {
+				c.Errorf(ErrStreamBlockInScript, cstr(c.Args[0]))
+				return a, false
+			}
 			i++
 			t, ok := parseInt(c.Args[i])
 			if !ok {
@@ -636,15 +636,6 @@ func (c *Ctx) xread(xreadgroup bool) {
 		}
 		plan[i] = p
 	}
-	if a.group != nil {
-		// Every key's consumer is looked up (and made) in key order, even
-		// for keys with nothing to serve.
-		for i, key := range a.keys {
-			if p := plan[i]; p.s != nil {
-				c.streamConsumer(p.e, p.s.Group(a.group), a.consumer, key)
-			}
-		}
-	}
 	if len(serve) > 0 {
 		c.xreadReplyHeader(len(serve))
 		for _, i := range serve {
@@ -655,8 +646,9 @@ func (c *Ctx) xread(xreadgroup bool) {
 				c.replyStreamRange(p.s, start, stream.MaxID, false, a.count)
 				continue
 			}
+			// The consumer is made only when something is served.
 			g := p.s.Group(a.group)
-			cons := g.Consumer(a.consumer)
+			cons := c.streamConsumer(p.e, g, a.consumer, a.keys[i])
 			if p.history {
 				c.replyConsumerHistory(p.e, p.s, cons, p.from, a.count)
 			} else {

@@ -56,13 +56,10 @@ func (c *Ctx) deliverNew(e *keyspace.Entry, s *stream.Stream, g *stream.Group, c
 		c.W.Array(0)
 		return
 	}
-	var out []*stream.Entry
-	s.Range(start, stream.MaxID, false, func(en *stream.Entry) bool {
-		out = append(out, en)
-		return count == 0 || int64(len(out)) < count
-	})
+	out := s.Entries(start, stream.MaxID, false, count)
 	c.W.Array(len(out))
-	for _, en := range out {
+	for i := range out {
+		en := &out[i]
 		if g.LastID.Less(en.ID) {
 			if g.EntriesRead != stream.InvalidRead && !s.HasTombstones(en.ID, nil) {
 				g.EntriesRead++

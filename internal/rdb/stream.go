@@ -50,9 +50,13 @@ func readStream(s *source, t byte) (*Stream, error) {
 		if err != nil {
 			return nil, within(err, "stream node %d", i)
 		}
-		room := s.lim.MaxElements - int64(len(st.Entries))
+		before := len(st.Entries)
+		room := s.lim.MaxElements - int64(before)
 		if err := decodeStreamNode(st, master, lp, room); err != nil {
 			return nil, within(err, "stream node %d (master ID %d-%d)", i, master.Ms, master.Seq)
+		}
+		if n := len(st.Entries) - before; n > 0 {
+			st.Nodes = append(st.Nodes, n)
 		}
 	}
 	var meta [3]uint64

@@ -22,11 +22,19 @@ func appendStream(dst []byte, st *Stream, compress bool) ([]byte, error) {
 	if err := checkStream(st); err != nil {
 		return nil, err
 	}
+	layout := st.Nodes
+	if !validLayout(layout, len(st.Entries)) {
+		layout = nil
+	}
 	nodes, lp := 0, []byte(nil)
 	var body []byte
 	for i := 0; i < len(st.Entries); nodes++ {
 		master := st.Entries[i].ID
-		lp, i = appendStreamNode(lp[:0], st.Entries, i)
+		want := 0
+		if layout != nil {
+			want = layout[nodes]
+		}
+		lp, i = appendStreamNode(lp[:0], st.Entries, i, want)
 		var key [16]byte
 		binary.BigEndian.PutUint64(key[:], master.Ms)
 		binary.BigEndian.PutUint64(key[8:], master.Seq)
@@ -67,24 +75,45 @@ func appendRawID(dst []byte, id StreamID) []byte {
 	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(dst, id.Ms), id.Seq)
 }
 
+// validLayout reports whether nodes (live entries per node) describes n
+// entries.
+func validLayout(nodes []int, n int) bool {
+	if len(nodes) == 0 {
+		return false
+	}
+	sum := 0
+	for _, k := range nodes {
+		if k <= 0 || k > n {
+			return false
+		}
+		sum += k
+	}
+	return sum == n
+}
+
 // appendStreamNode appends the listpack of the node starting at
-// entries[i] and returns where the next node starts. The master entry
-// takes the first entry's field names; entries with the same names store
-// only their values.
-func appendStreamNode(dst []byte, entries []StreamEntry, i int) ([]byte, int) {
+// entries[i] and returns where the next node starts: after want entries,
+// or (want 0) where Redis's default node limits close it. The master
+// entry takes the first entry's field names; entries with the same names
+// store only their values.
+func appendStreamNode(dst []byte, entries []StreamEntry, i, want int) ([]byte, int) {
 	first := entries[i]
 	master := first.ID
 	nf := len(first.Fields) / 2
 	lb := newListpack(dst)
-	lb.addInt(0) // live count, set below: at most 100, so always one byte
-	lb.addInt(0) // deleted count
+	lb.addInt(int64(want)) // live count; without want set below: at most 100, so always one byte
+	lb.addInt(0)           // deleted count
 	lb.addInt(int64(nf))
 	for k := 0; k < nf; k++ {
 		lb.add(first.Fields[2*k])
 	}
 	lb.addInt(0) // end of the master entry
 	live := 0
-	for ; i < len(entries) && live < streamNodeMaxEntries; i++ {
+	limit := streamNodeMaxEntries
+	if want > 0 {
+		limit = want
+	}
+	for ; i < len(entries) && live < limit; i++ {
 		e := entries[i]
 		mark, markCount := len(lb.b), lb.count
 		same := len(e.Fields) == 2*nf
@@ -110,13 +139,15 @@ func appendStreamNode(dst []byte, entries []StreamEntry, i int) ([]byte, int) {
 			}
 			lb.addInt(int64(len(e.Fields) + 4))
 		}
-		if live > 0 && lb.size() > streamNodeMaxBytes {
+		if want == 0 && live > 0 && lb.size() > streamNodeMaxBytes {
 			lb.b, lb.count = lb.b[:mark], markCount
 			break
 		}
 		live++
 	}
-	lb.b[lb.start+lpHeaderSize] = byte(live)
+	if want == 0 {
+		lb.b[lb.start+lpHeaderSize] = byte(live)
+	}
 	return lb.finish(), i
 }
 

@@ -69,6 +69,11 @@ type Stream struct {
 	MaxDeletedID StreamID      // max-deleted-entry-id
 	EntriesAdded uint64        // entries-added
 	Groups       []StreamGroup
+	// Nodes is the number of live entries in each listpack node, in
+	// order: as read from a file, or a server's own layout to write (the
+	// writer then keeps it; nil or inconsistent, it cuts nodes by Redis's
+	// default limits).
+	Nodes []int
 }
 
 // StreamEntry is one stream entry; Fields holds field, value, field,

@@ -17,6 +17,7 @@ func streamValue(s *stream.Stream) *rdb.Stream {
 		FirstID:      rdb.StreamID(s.FirstID),
 		MaxDeletedID: rdb.StreamID(s.MaxDeletedID),
 		EntriesAdded: s.EntriesAdded,
+		Nodes:        s.NodeSizes(),
 	}
 	s.Each(func(e *stream.Entry) bool {
 		v.Entries = append(v.Entries, rdb.StreamEntry{ID: rdb.StreamID(e.ID), Fields: e.Fields})
@@ -39,15 +40,37 @@ func streamValue(s *stream.Stream) *rdb.Stream {
 	return v
 }
 
-// streamObject rebuilds a stream from rdb's form, its nodes cut by the
-// given limits as a stream written entry by entry would be.
+// streamObject rebuilds a stream from rdb's form, with the node layout
+// the file had (as Redis keeps a loaded stream's listpacks), or cut by the
+// given limits when the layout is unknown.
 func streamObject(v *rdb.Stream, lim stream.Limits) (*stream.Stream, error) {
 	if v == nil {
 		return nil, fmt.Errorf("stream value without a stream")
 	}
 	s := stream.New()
+	layout := v.Nodes
+	sum := 0
+	for _, k := range layout {
+		sum += k
+	}
+	if sum != len(v.Entries) {
+		layout = nil
+	}
+	node, left := 0, 0
 	for _, e := range v.Entries {
-		if err := s.Add(stream.ID(e.ID), e.Fields, lim); err != nil {
+		var err error
+		if layout == nil {
+			err = s.Add(stream.ID(e.ID), e.Fields, lim)
+		} else {
+			fresh := left == 0
+			if fresh {
+				left = layout[node]
+				node++
+			}
+			left--
+			err = s.AddLoaded(stream.ID(e.ID), e.Fields, fresh)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("stream entry %d-%d: %w", e.ID.Ms, e.ID.Seq, err)
 		}
 	}

@@ -138,11 +138,11 @@ func parseU64(b []byte) (uint64, bool) {
 }
 
 // Entry is one stream entry: Fields holds field, value, field, value ...
+// An Entry handed out by the stream aliases its storage: it is only to be
+// read, and before the stream changes.
 type Entry struct {
-	ID      ID
-	Fields  [][]byte
-	deleted bool
-	same    bool // same fields as its node's master entry
+	ID     ID
+	Fields [][]byte
 }
 
 // Limits are stream-node-max-entries and stream-node-max-bytes.
@@ -156,15 +156,6 @@ var DefaultLimits = Limits{Entries: 100, Bytes: 4096}
 
 // maxListpack is STREAM_LISTPACK_MAX_SIZE, the size no node passes.
 const maxListpack = 1 << 30
-
-type node struct {
-	master  ID
-	fields  [][]byte // the master entry's fields
-	entries []Entry
-	live    int64
-	deleted int64
-	bytes   int64 // the listpack's size in Redis
-}
 
 // Stream is a stream value.
 type Stream struct {
@@ -199,14 +190,7 @@ func (s *Stream) Clone() keyspace.Object {
 	c := *s
 	c.nodes = make([]*node, len(s.nodes))
 	for i, n := range s.nodes {
-		cn := *n
-		cn.fields = cloneBytes(n.fields)
-		cn.entries = make([]Entry, len(n.entries))
-		for j, e := range n.entries {
-			e.Fields = cloneBytes(e.Fields)
-			cn.entries[j] = e
-		}
-		c.nodes[i] = &cn
+		c.nodes[i] = n.clone()
 	}
 	c.groups = make([]*Group, len(s.groups))
 	for i, g := range s.groups {
@@ -258,6 +242,36 @@ func (s *Stream) ResolveID(ms uint64) (ID, bool) {
 // Add appends an entry with id (which must be above LastID) and the
 // field/value pairs (copied).
 func (s *Stream) Add(id ID, fields [][]byte, lim Limits) error {
+	return s.add(id, fields, lim, byLimits)
+}
+
+// AddLoaded is Add for a snapshot being loaded with its node layout: the
+// entry starts a new node when newNode is set and joins the last node
+// otherwise, whatever the limits.
+func (s *Stream) AddLoaded(id ID, fields [][]byte, newNode bool) error {
+	if newNode || len(s.nodes) == 0 {
+		return s.add(id, fields, Limits{}, freshNode)
+	}
+	return s.add(id, fields, Limits{}, lastNode)
+}
+
+// Node placement for add.
+const (
+	byLimits = iota
+	freshNode
+	lastNode
+)
+
+// NodeSizes returns the number of live entries of each node, in order.
+func (s *Stream) NodeSizes() []int {
+	out := make([]int, len(s.nodes))
+	for i, n := range s.nodes {
+		out[i] = int(n.live)
+	}
+	return out
+}
+
+func (s *Stream) add(id ID, fields [][]byte, lim Limits, place int) error {
 	if !s.LastID.Less(id) {
 		return ErrIDTooSmall
 	}
@@ -268,9 +282,10 @@ func (s *Stream) Add(id ID, fields [][]byte, lim Limits) error {
 	if total > maxListpack {
 		return ErrTooLarge
 	}
-	e := Entry{ID: id, Fields: cloneBytes(fields)}
 	var n *node
-	if len(s.nodes) > 0 {
+	if len(s.nodes) > 0 && place == lastNode {
+		n = s.nodes[len(s.nodes)-1]
+	} else if len(s.nodes) > 0 && place == byLimits {
 		n = s.nodes[len(s.nodes)-1]
 		maxBytes := lim.Bytes
 		if maxBytes <= 0 || maxBytes > maxListpack {
@@ -280,10 +295,11 @@ func (s *Stream) Add(id ID, fields [][]byte, lim Limits) error {
 			n = nil
 		}
 	}
+	same := true
 	if n == nil {
 		n = &node{master: id, bytes: lpHeader}
 		for i := 0; i < len(fields); i += 2 {
-			n.fields = append(n.fields, e.Fields[i])
+			n.fields = append(n.fields, append([]byte(nil), fields[i]...))
 		}
 		n.bytes += lpIntSize(1) + lpIntSize(0) + lpIntSize(int64(len(n.fields)))
 		for _, f := range n.fields {
@@ -291,18 +307,14 @@ func (s *Stream) Add(id ID, fields [][]byte, lim Limits) error {
 		}
 		n.bytes += lpIntSize(0)
 		n.live = 1
-		e.same = true
 		s.nodes = append(s.nodes, n)
 	} else {
 		n.bytes += lpIntSize(n.live+1) - lpIntSize(n.live)
 		n.live++
-		e.same = len(fields)/2 == len(n.fields)
-		for i := 0; e.same && i < len(n.fields); i++ {
-			e.same = string(fields[2*i]) == string(n.fields[i])
-		}
+		same = n.sameFields(fields)
 	}
-	n.bytes += entrySize(n, &e)
-	n.entries = append(n.entries, e)
+	n.bytes += entrySize(n, id, fields, same)
+	n.append(id, fields, same)
 	s.length++
 	s.EntriesAdded++
 	s.LastID = id
@@ -312,23 +324,20 @@ func (s *Stream) Add(id ID, fields [][]byte, lim Limits) error {
 	return nil
 }
 
-// entrySize is what an entry adds to its node's listpack.
-func entrySize(n *node, e *Entry) int64 {
+// entrySize is what an entry adds to its node's listpack in Redis.
+func entrySize(n *node, id ID, fields [][]byte, same bool) int64 {
 	flags := int64(0)
-	if e.same {
-		flags = 2
+	if same {
+		flags = flagSame
 	}
-	if e.deleted {
-		flags |= 1
+	size := lpIntSize(flags) + lpIntSize(int64(id.Ms-n.master.Ms)) + lpIntSize(int64(id.Seq-n.master.Seq))
+	count := int64(len(fields)/2) + 3
+	if !same {
+		size += lpIntSize(int64(len(fields) / 2))
+		count += int64(len(fields)/2) + 1
 	}
-	size := lpIntSize(flags) + lpIntSize(int64(e.ID.Ms-n.master.Ms)) + lpIntSize(int64(e.ID.Seq-n.master.Seq))
-	count := int64(len(e.Fields)/2) + 3
-	if !e.same {
-		size += lpIntSize(int64(len(e.Fields) / 2))
-		count += int64(len(e.Fields)/2) + 1
-	}
-	for i, f := range e.Fields {
-		if i%2 == 0 && e.same {
+	for i, f := range fields {
+		if i%2 == 0 && same {
 			continue
 		}
 		size += lpStrSize(f)
@@ -411,35 +420,81 @@ func (s *Stream) findNode(id ID) int {
 // Range calls fn for the live entries with IDs in [start, end], in
 // ascending order (descending with rev), until fn returns false.
 func (s *Stream) Range(start, end ID, rev bool, fn func(e *Entry) bool) {
+	s.walk(start, end, rev, func(n *node, r rec) bool { return fn(n.entry(r)) })
+}
+
+// Entries returns up to count (0: all) live entries of [start, end] in
+// ascending order (descending with rev), with two allocations whatever
+// their number.
+func (s *Stream) Entries(start, end ID, rev bool, count int64) []Entry {
+	type pos struct {
+		n *node
+		r rec
+	}
+	var found []pos
+	if count > 0 {
+		found = make([]pos, 0, min(count, 128))
+	}
+	total := 0
+	s.walk(start, end, rev, func(n *node, r rec) bool {
+		found = append(found, pos{n, r})
+		total += n.fieldCount(r)
+		return count <= 0 || int64(len(found)) < count
+	})
+	if len(found) == 0 {
+		return nil
+	}
+	out := make([]Entry, len(found))
+	fields := make([][]byte, total)
+	for i, p := range found {
+		k := p.n.fieldCount(p.r)
+		out[i] = Entry{ID: p.r.id, Fields: p.n.fill(p.r, fields[:k:k])}
+		fields = fields[k:]
+	}
+	return out
+}
+
+// walk visits the live entries of [start, end] in order (reversed with
+// rev) until fn returns false.
+func (s *Stream) walk(start, end ID, rev bool, fn func(n *node, r rec) bool) {
 	if end.Less(start) || len(s.nodes) == 0 {
 		return
 	}
 	if !rev {
-		i := max(s.findNode(start), 0)
-		for ; i < len(s.nodes); i++ {
+		for i := max(s.findNode(start), 0); i < len(s.nodes); i++ {
 			n := s.nodes[i]
-			j := sort.Search(len(n.entries), func(k int) bool { return !n.entries[k].ID.Less(start) })
-			for ; j < len(n.entries); j++ {
-				e := &n.entries[j]
-				if end.Less(e.ID) {
+			if n.last.Less(start) {
+				continue
+			}
+			for off := n.seek(start); off < len(n.buf); {
+				r := n.at(off)
+				off = r.next
+				if r.id.Less(start) {
+					continue
+				}
+				if end.Less(r.id) {
 					return
 				}
-				if !e.deleted && !fn(e) {
+				if !r.deleted() && !fn(n, r) {
 					return
 				}
 			}
 		}
 		return
 	}
+	var offs []int
 	for i := s.findNode(end); i >= 0; i-- {
 		n := s.nodes[i]
-		j := sort.Search(len(n.entries), func(k int) bool { return end.Less(n.entries[k].ID) }) - 1
-		for ; j >= 0; j-- {
-			e := &n.entries[j]
-			if e.ID.Less(start) {
+		offs = n.offsets(offs[:0])
+		for j := len(offs) - 1; j >= 0; j-- {
+			r := n.at(offs[j])
+			if end.Less(r.id) {
+				continue
+			}
+			if r.id.Less(start) {
 				return
 			}
-			if !e.deleted && !fn(e) {
+			if !r.deleted() && !fn(n, r) {
 				return
 			}
 		}
@@ -469,6 +524,12 @@ func (s *Stream) Last() *Entry {
 // LastValidID is the last live entry's ID, or LastID when the stream is
 // empty (Redis's streamLastValidID).
 func (s *Stream) LastValidID() ID {
+	if len(s.nodes) > 0 {
+		// The common case: the last entry is live.
+		if n := s.nodes[len(s.nodes)-1]; !n.at(n.lastAt).deleted() {
+			return n.last
+		}
+	}
 	if e := s.Last(); e != nil {
 		return e.ID
 	}
@@ -476,22 +537,22 @@ func (s *Stream) LastValidID() ID {
 }
 
 // Delete removes the live entry with id (XDEL) and reports whether there
-// was one. The entry stays in its node, marked, until the node empties.
+// was one. The entry stays in its node, flagged, until the node empties.
 func (s *Stream) Delete(id ID) bool {
 	i := s.findNode(id)
 	if i < 0 {
 		return false
 	}
 	n := s.nodes[i]
-	j := sort.Search(len(n.entries), func(k int) bool { return !n.entries[k].ID.Less(id) })
-	if j == len(n.entries) || n.entries[j].ID != id || n.entries[j].deleted {
+	r, ok := n.find(id)
+	if !ok || r.deleted() {
 		return false
 	}
 	s.length--
 	if n.live == 1 {
 		s.nodes = append(s.nodes[:i], s.nodes[i+1:]...)
 	} else {
-		n.entries[j].deleted = true
+		n.buf[r.at] |= flagDeleted
 		n.bytes += lpIntSize(n.live-1) - lpIntSize(n.live) + lpIntSize(n.deleted+1) - lpIntSize(n.deleted)
 		n.live--
 		n.deleted++
@@ -528,7 +589,7 @@ func (s *Stream) Trim(byID bool, maxLen uint64, minID ID, approx bool, limit int
 		}
 		var whole bool
 		if byID {
-			whole = n.entries[len(n.entries)-1].ID.Less(minID)
+			whole = n.last.Less(minID)
 		} else {
 			whole = s.length-uint64(n.live) >= maxLen
 		}
@@ -542,13 +603,14 @@ func (s *Stream) Trim(byID bool, maxLen uint64, minID ID, approx bool, limit int
 			break
 		}
 		var fromNode int64
-		for j := range n.entries {
-			e := &n.entries[j]
-			if byID && !e.ID.Less(minID) || !byID && s.length <= maxLen {
+		for off := 0; off < len(n.buf); {
+			r := n.at(off)
+			off = r.next
+			if byID && !r.id.Less(minID) || !byID && s.length <= maxLen {
 				break
 			}
-			if !e.deleted {
-				e.deleted = true
+			if !r.deleted() {
+				n.buf[r.at] |= flagDeleted
 				fromNode++
 				s.length--
 			}

@@ -1,0 +1,265 @@
+package stream
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+func TestParseID(t *testing.T) {
+	for _, tc := range []struct {
+		in        string
+		star      bool
+		want      ID
+		seqGiven  bool
+		ok        bool
+		missingSq uint64
+	}{
+		{in: "0", want: ID{0, 0}, seqGiven: true, ok: true},
+		{in: "5", missingSq: math.MaxUint64, want: ID{5, math.MaxUint64}, seqGiven: true, ok: true},
+		{in: "1-2", want: ID{1, 2}, seqGiven: true, ok: true},
+		{in: "18446744073709551615-18446744073709551615", want: MaxID, seqGiven: true, ok: true},
+		{in: "18446744073709551616", ok: false},
+		{in: "1-18446744073709551616", ok: false},
+		{in: "00005-007", want: ID{5, 7}, seqGiven: true, ok: true}, // strtoull takes leading zeros
+		{in: " 6", want: ID{6, 0}, seqGiven: true, ok: true},        // and leading blanks
+		{in: "+6-+1", want: ID{6, 1}, seqGiven: true, ok: true},     // and a plus sign
+		{in: "5--3", ok: false},                                     // a negative canonical number is refused
+		{in: "-5", ok: false},
+		{in: "5-", ok: false},
+		{in: "-", ok: false},
+		{in: "", ok: false},
+		{in: "a-1", ok: false},
+		{in: "1-a", ok: false},
+		{in: "1 ", ok: false},
+		{in: "5-*", ok: false},
+		{in: "5-*", star: true, want: ID{5, 0}, seqGiven: false, ok: true},
+		{in: "5-**", star: true, ok: false},
+		{in: string(make([]byte, 128)), ok: false},
+	} {
+		got, seqGiven, ok := ParseID([]byte(tc.in), tc.missingSq, tc.star)
+		if ok != tc.ok || ok && (got != tc.want || seqGiven != tc.seqGiven) {
+			t.Errorf("ParseID(%q, star=%v) = %v %v %v, want %v %v %v", tc.in, tc.star, got, seqGiven, ok, tc.want, tc.seqGiven, tc.ok)
+		}
+	}
+}
+
+func FuzzParseID(f *testing.F) {
+	for _, s := range []string{"0", "1-1", "5-*", " 7", "+3-+4", "18446744073709551615-18446744073709551615", "-", "1--1", "99999999999999999999"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		id, seqGiven, ok := ParseID(b, 0, true)
+		if !ok {
+			return
+		}
+		// An accepted ID prints as something that parses back to itself.
+		back, _, ok2 := ParseID([]byte(id.String()), 0, false)
+		if !ok2 || back != id {
+			t.Fatalf("%q -> %v, printed %q parses to %v %v", b, id, id.String(), back, ok2)
+		}
+		if !seqGiven && id.Seq != 0 {
+			t.Fatalf("%q: starred sequence %d", b, id.Seq)
+		}
+	})
+}
+
+// model is a plain list of live entries.
+type model struct {
+	ids    []ID
+	fields map[ID]string
+}
+
+func (m *model) rangeOf(start, end ID, rev bool, count int) []ID {
+	var out []ID
+	for _, id := range m.ids {
+		if !id.Less(start) && !end.Less(id) {
+			out = append(out, id)
+		}
+	}
+	if rev {
+		slices.Reverse(out)
+	}
+	if count > 0 && len(out) > count {
+		out = out[:count]
+	}
+	return out
+}
+
+// TestStreamAgainstModel runs random adds, deletes, exact trims and range
+// reads against the model, checking the node bookkeeping as it goes.
+func TestStreamAgainstModel(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		r := rand.New(rand.NewPCG(seed, 3))
+		lim := Limits{Entries: int64(1 + r.IntN(8)), Bytes: int64(40 + r.IntN(400))}
+		s, m := New(), &model{fields: map[ID]string{}}
+		next := ID{1, 0}
+		for step := 0; step < 2000; step++ {
+			switch op := r.IntN(10); {
+			case op < 5:
+				v := strconv.Itoa(r.IntN(1000))
+				fields := [][]byte{[]byte("f"), []byte(v)}
+				if r.IntN(4) == 0 {
+					fields = append(fields, []byte("g"), []byte(v+v))
+				}
+				if err := s.Add(next, fields, lim); err != nil {
+					t.Fatal(err)
+				}
+				m.ids = append(m.ids, next)
+				m.fields[next] = fmt.Sprint(fields)
+				next = ID{next.Ms + uint64(r.IntN(2)), next.Seq + 1}
+			case op < 7 && len(m.ids) > 0:
+				id := m.ids[r.IntN(len(m.ids))]
+				if !s.Delete(id) {
+					t.Fatalf("seed %d: Delete(%v) found nothing", seed, id)
+				}
+				if s.Delete(id) {
+					t.Fatalf("seed %d: Delete(%v) twice", seed, id)
+				}
+				m.ids = slices.DeleteFunc(m.ids, func(x ID) bool { return x == id })
+				s.RefreshFirstID()
+			case op < 8:
+				maxLen := uint64(r.IntN(len(m.ids) + 5))
+				n := s.Trim(false, maxLen, ID{}, false, 0)
+				want := max(0, len(m.ids)-int(maxLen))
+				if int(n) != want {
+					t.Fatalf("seed %d: trim to %d removed %d, want %d", seed, maxLen, n, want)
+				}
+				m.ids = m.ids[want:]
+			case op < 9 && len(m.ids) > 0:
+				minID := m.ids[r.IntN(len(m.ids))]
+				n := s.Trim(true, 0, minID, false, 0)
+				i, _ := slices.BinarySearchFunc(m.ids, minID, func(a, b ID) int { return a.Compare(b) })
+				if int(n) != i {
+					t.Fatalf("seed %d: trim below %v removed %d, want %d", seed, minID, n, i)
+				}
+				m.ids = m.ids[i:]
+			default:
+				a, b := ID{uint64(r.IntN(int(next.Ms + 2))), uint64(r.IntN(int(next.Seq + 2)))}, ID{uint64(r.IntN(int(next.Ms + 2))), math.MaxUint64}
+				rev, count := r.IntN(2) == 0, r.IntN(5)
+				var got []ID
+				s.Range(a, b, rev, func(e *Entry) bool {
+					if fmt.Sprint(e.Fields) != m.fields[e.ID] {
+						t.Fatalf("seed %d: entry %v has %q", seed, e.ID, e.Fields)
+					}
+					got = append(got, e.ID)
+					return count == 0 || len(got) < count
+				})
+				if want := m.rangeOf(a, b, rev, count); !slices.Equal(got, want) {
+					t.Fatalf("seed %d: Range(%v, %v, rev=%v, %d) = %v, want %v", seed, a, b, rev, count, got, want)
+				}
+			}
+			checkInvariants(t, s, m, lim)
+		}
+	}
+}
+
+func checkInvariants(t *testing.T, s *Stream, m *model, lim Limits) {
+	t.Helper()
+	if s.Len() != uint64(len(m.ids)) {
+		t.Fatalf("Len %d, model %d", s.Len(), len(m.ids))
+	}
+	var total int64
+	for i, n := range s.nodes {
+		if n.live <= 0 {
+			t.Fatalf("node %d has %d live entries", i, n.live)
+		}
+		offs := n.offsets(nil)
+		if n.live+n.deleted != int64(len(offs)) || n.count != len(offs) {
+			t.Fatalf("node %d: live %d + deleted %d, count %d, %d entries", i, n.live, n.deleted, n.count, len(offs))
+		}
+		if first := n.at(0).id; n.master != first {
+			t.Fatalf("node %d: master %v, first entry %v", i, n.master, first)
+		}
+		if last := n.at(offs[len(offs)-1]).id; n.last != last {
+			t.Fatalf("node %d: last %v, last entry %v", i, n.last, last)
+		}
+		var dead int64
+		for _, off := range offs {
+			if n.at(off).deleted() {
+				dead++
+			}
+		}
+		if dead != n.deleted {
+			t.Fatalf("node %d: %d flagged deleted, counted %d", i, dead, n.deleted)
+		}
+		if n.live+n.deleted > max(lim.Entries, 1) {
+			t.Fatalf("node %d holds %d entries, limit %d", i, n.live+n.deleted, lim.Entries)
+		}
+		total += n.live
+	}
+	if uint64(total) != s.Len() {
+		t.Fatalf("nodes hold %d live entries, Len %d", total, s.Len())
+	}
+	if len(m.ids) > 0 && s.FirstID != m.ids[0] {
+		t.Fatalf("FirstID %v, want %v", s.FirstID, m.ids[0])
+	}
+}
+
+func TestEstimateDistance(t *testing.T) {
+	s := New()
+	if d := s.EstimateDistance(ID{5, 0}); d != 0 {
+		t.Fatalf("empty, never used: %d", d)
+	}
+	for i := uint64(1); i <= 5; i++ {
+		s.Add(ID{i, 0}, [][]byte{[]byte("f"), []byte("v")}, DefaultLimits)
+	}
+	for _, tc := range []struct {
+		id   ID
+		want int64
+	}{{ID{5, 0}, 5}, {ID{6, 0}, InvalidRead}, {ID{1, 0}, 1}, {ID{0, 5}, 0}, {ID{3, 0}, InvalidRead}} {
+		if d := s.EstimateDistance(tc.id); d != tc.want {
+			t.Errorf("EstimateDistance(%v) = %d, want %d", tc.id, d, tc.want)
+		}
+	}
+	// A deletion before the first entry leaves no gap ahead.
+	s.Delete(ID{1, 0})
+	s.RefreshFirstID()
+	if d := s.EstimateDistance(ID{2, 0}); d != 2 {
+		t.Errorf("after a deletion at the head: %d", d)
+	}
+	// One in the middle does.
+	s.Delete(ID{3, 0})
+	if d := s.EstimateDistance(ID{2, 0}); d != InvalidRead {
+		t.Errorf("after a deletion in the middle: %d", d)
+	}
+}
+
+func TestRadixNodes(t *testing.T) {
+	s := New()
+	if n := s.RadixNodes(); n != 1 {
+		t.Fatalf("empty: %d", n)
+	}
+	lim := Limits{Entries: 1}
+	s.Add(ID{1, 0}, [][]byte{[]byte("f"), []byte("v")}, lim)
+	if n := s.RadixNodes(); n != 2 {
+		t.Fatalf("one key: %d", n)
+	}
+	s.Add(ID{2, 0}, [][]byte{[]byte("f"), []byte("v")}, lim)
+	// The root compressed over bytes 0-6, the branch at byte 7, below it
+	// one node per key compressed over the rest, and the two leaves.
+	if n := s.RadixNodes(); n != 6 {
+		t.Fatalf("two keys: %d", n)
+	}
+}
+
+func TestCloneIsDeep(t *testing.T) {
+	s := New()
+	s.Add(ID{1, 0}, [][]byte{[]byte("f"), []byte("v")}, DefaultLimits)
+	g := s.CreateGroup([]byte("g"), ID{}, 0)
+	c := g.CreateConsumer([]byte("c"), 1)
+	g.Deliver(ID{1, 0}, c, 2)
+	cp := s.Clone().(*Stream)
+	s.Get(ID{1, 0}).Fields[1][0] = 'X'
+	g.Ack(ID{1, 0})
+	if got := string(cp.Get(ID{1, 0}).Fields[1]); got != "v" {
+		t.Fatalf("clone shares field bytes: %q", got)
+	}
+	cg := cp.Group([]byte("g"))
+	if len(cg.PEL()) != 1 || cg.PEL()[0].Consumer != cg.Consumer([]byte("c")) || cg.Consumer([]byte("c")).PendingCount() != 1 {
+		t.Fatalf("clone's pending entries are not its own")
+	}
+}
