@@ -14,6 +14,7 @@ import (
 	"github.com/enclavekv/enclavekv/internal/types/hash"
 	"github.com/enclavekv/enclavekv/internal/types/list"
 	"github.com/enclavekv/enclavekv/internal/types/set"
+	"github.com/enclavekv/enclavekv/internal/types/stream"
 	"github.com/enclavekv/enclavekv/internal/types/zset"
 )
 
@@ -27,7 +28,7 @@ func fill(ks *keyspace.Keyspace, n int, rnd *rand.Rand) {
 			db = ks.DBs[3]
 		}
 		key := []byte(fmt.Sprintf("key:%d", i))
-		switch i % 5 {
+		switch i % 6 {
 		case 0:
 			e := db.SetString(key, []byte(fmt.Sprintf("value-%d", rnd.IntN(1000))), now0, false)
 			if i%10 == 0 {
@@ -57,6 +58,15 @@ func fill(ks *keyspace.Keyspace, n int, rnd *rand.Rand) {
 				z.Set([]byte(fmt.Sprint("m", j)), float64(rnd.IntN(100))/4, rdbconv.DefaultLimits.ZSet)
 			}
 			db.SetObject(key, z, now0)
+		case 5:
+			st := stream.New()
+			for j := 0; j < 1+rnd.IntN(300); j++ {
+				st.Add(stream.ID{Ms: uint64(j + 1)}, [][]byte{[]byte("f"), []byte(fmt.Sprint(j))}, stream.DefaultLimits)
+			}
+			g := st.CreateGroup([]byte("g"), stream.ID{}, 0)
+			c := g.CreateConsumer([]byte("c"), now0)
+			g.Deliver(stream.ID{Ms: 1}, c, now0)
+			db.SetObject(key, st, now0)
 		}
 	}
 }
@@ -99,6 +109,29 @@ func deepCopy(v *rdb.Value) *rdb.Value {
 	c.ZSet = nil
 	for _, m := range v.ZSet {
 		c.ZSet = append(c.ZSet, rdb.ZMember{Member: bytes.Clone(m.Member), Score: m.Score})
+	}
+	if v.Stream != nil {
+		st := *v.Stream
+		st.Entries = nil
+		for _, e := range v.Stream.Entries {
+			st.Entries = append(st.Entries, rdb.StreamEntry{ID: e.ID, Fields: clone2(e.Fields)})
+		}
+		st.Nodes = append([]int(nil), v.Stream.Nodes...)
+		st.Groups = nil
+		for _, g := range v.Stream.Groups {
+			ng := g
+			ng.Name = bytes.Clone(g.Name)
+			ng.PEL = append([]rdb.PendingEntry(nil), g.PEL...)
+			ng.Consumers = nil
+			for _, c := range g.Consumers {
+				nc := c
+				nc.Name = bytes.Clone(c.Name)
+				nc.PEL = append([]rdb.StreamID(nil), c.PEL...)
+				ng.Consumers = append(ng.Consumers, nc)
+			}
+			st.Groups = append(st.Groups, ng)
+		}
+		c.Stream = &st
 	}
 	return &c
 }
@@ -185,6 +218,22 @@ func mutate(ks *keyspace.Keyspace, n int, rnd *rand.Rand, step int) {
 			o.Add([]byte("member"), rdbconv.DefaultLimits.MaxIntset)
 		case *zset.ZSet:
 			o.Set([]byte("m0"), 1e6, rdbconv.DefaultLimits.ZSet)
+		case *stream.Stream:
+			switch rnd.IntN(3) {
+			case 0:
+				id, _ := o.NextAutoID(now0)
+				o.Add(id, [][]byte{[]byte("f"), []byte("added")}, stream.DefaultLimits)
+			case 1:
+				if first := o.First(); first != nil {
+					o.Delete(first.ID)
+					o.RefreshFirstID()
+				}
+			default:
+				if last := o.Last(); last != nil {
+					g := o.Group([]byte("g"))
+					g.Deliver(last.ID, g.Consumer([]byte("c")), now0+int64(step))
+				}
+			}
 		}
 		db.Modified(e, 1)
 	}
