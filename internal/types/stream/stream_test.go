@@ -263,3 +263,30 @@ func TestCloneIsDeep(t *testing.T) {
 		t.Fatalf("clone's pending entries are not its own")
 	}
 }
+
+// XADD * never goes backwards, whatever the clock does.
+func TestNextAutoIDMonotonic(t *testing.T) {
+	s := New()
+	for _, tc := range []struct {
+		now  int64
+		want ID
+	}{
+		{1000, ID{1000, 0}},
+		{1000, ID{1000, 1}}, // same millisecond
+		{900, ID{1000, 2}},  // the clock went back
+		{0, ID{1000, 3}},
+		{1001, ID{1001, 0}},
+	} {
+		id, ok := s.NextAutoID(tc.now)
+		if !ok || id != tc.want {
+			t.Fatalf("NextAutoID(%d) = %v %v, want %v", tc.now, id, ok, tc.want)
+		}
+		if err := s.Add(id, [][]byte{[]byte("f"), []byte("v")}, DefaultLimits); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.LastID = ID{math.MaxUint64, math.MaxUint64}
+	if _, ok := s.NextAutoID(5000); ok {
+		t.Fatal("an ID after the last possible one")
+	}
+}
