@@ -16,6 +16,11 @@
 #   MEMKEYS=1000000 keys loaded with redis-cli --pipe for the memory figures
 #   QUICK=1         smoke run: ROUNDS=1 N=20000 N1=5000 MEMKEYS=100000
 #   TESTS=ping_inline,ping_mbulk,set,get,incr,mset   redis-benchmark -t names
+#   COMMANDS='label=CMD ARGS;...'  more tests, each one command redis-benchmark
+#                   sends as given (with -r 1000000 for __rand_int__), e.g.
+#                   COMMANDS='xadd=XADD s * f v;xread=XREAD COUNT 10 STREAMS s 0'
+#   SETUP='CMD;...' redis-cli commands run on each server once it starts
+#                   (data the COMMANDS read), e.g. an EVAL filling keys
 #   CONFIGS=c50,c50_P16,c1   which client set-ups to run (a subset for a quick look)
 #   RESULTS=path    also keep the raw per-run measurements (TSV) there
 #   ENCLAVEKV_BIN=path  use this binary instead of building one
@@ -158,8 +163,14 @@ bench() {
 	alive "$s"
 	local before after out
 	before=$(cpu_ticks "${PID[$s]}")
+	local what=(-t "$t")
+	if [[ -n "${CMD[$t]:-}" ]]; then
+		local words
+		read -r -a words <<<"${CMD[$t]}"
+		what=(-r 1000000 "${words[@]}")
+	fi
 	if ! out=$(timeout "$RUN_TIMEOUT" "$REDIS_BENCHMARK" -h "$HOST" -p "${PORT[$s]}" \
-		-t "$t" -n "$n" "$@" --csv 2>>"$work/benchmark.err"); then
+		-n "$n" "$@" --csv "${what[@]}" 2>>"$work/benchmark.err"); then
 		log "compare.sh: redis-benchmark $t ($config) against $s failed or timed out; run skipped"
 		return 0
 	fi
@@ -196,9 +207,25 @@ config_label() {
 	esac
 }
 IFS=, read -r -a tests <<<"$TESTS"
+declare -A CMD=()
+if [[ -n "${COMMANDS:-}" ]]; then
+	IFS=';' read -r -a specs <<<"$COMMANDS"
+	for spec in "${specs[@]}"; do
+		CMD[${spec%%=*}]=${spec#*=}
+		tests+=("${spec%%=*}")
+	done
+fi
 
 start_server redis
 start_server enclavekv
+if [[ -n "${SETUP:-}" ]]; then
+	IFS=';' read -r -a setup <<<"$SETUP"
+	for s in redis enclavekv; do
+		for line in "${setup[@]}"; do
+			"$REDIS_CLI" -h "$HOST" -p "${PORT[$s]}" <<<"$line" >/dev/null
+		done
+	done
+fi
 
 log "warming up ..."
 for s in redis enclavekv; do
