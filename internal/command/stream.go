@@ -81,6 +81,20 @@ func (c *Ctx) intervalID(arg []byte, missingSeq uint64, start bool) (stream.ID, 
 	return c.streamID(arg, missingSeq, false)
 }
 
+// strictIDs parses every argument as a strict ID (XDEL, XACK: all are
+// checked before anything changes).
+func (c *Ctx) strictIDs(args [][]byte) ([]stream.ID, bool) {
+	ids := make([]stream.ID, 0, len(args))
+	for _, a := range args {
+		id, ok := c.streamID(a, 0, true)
+		if !ok {
+			return nil, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, true
+}
+
 func (c *Ctx) replyStreamID(id stream.ID) {
 	var buf [48]byte
 	c.W.Bulk(id.Append(buf[:0]))
@@ -388,13 +402,9 @@ func xdelCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	ids := make([]stream.ID, 0, len(c.Args)-2)
-	for _, arg := range c.Args[2:] {
-		id, ok := c.streamID(arg, 0, true)
-		if !ok {
-			return
-		}
-		ids = append(ids, id)
+	ids, ok := c.strictIDs(c.Args[2:])
+	if !ok {
+		return
 	}
 	c.DB.WillModify(e)
 	var deleted int64

@@ -276,13 +276,9 @@ func xackCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	ids := make([]stream.ID, 0, len(c.Args)-3)
-	for _, a := range c.Args[3:] {
-		id, ok := c.streamID(a, 0, true)
-		if !ok {
-			return
-		}
-		ids = append(ids, id)
+	ids, ok := c.strictIDs(c.Args[3:])
+	if !ok {
+		return
 	}
 	c.DB.WillModify(e)
 	var acked int64
@@ -419,9 +415,8 @@ func xclaimCmd(c *Ctx) {
 	if !ok {
 		return
 	}
-	minIdle, ok := parseInt(c.Args[4])
+	minIdle, ok := c.intArgOr(c.Args[4], ErrXClaimMinIdle)
 	if !ok {
-		c.Error(ErrXClaimMinIdle)
 		return
 	}
 	minIdle = max(minIdle, 0)
@@ -451,28 +446,21 @@ func xclaimCmd(c *Ctx) {
 			justID = true
 		case eqFold(opt, "idle") && more > 0:
 			j++
-			v, ok := parseInt(c.Args[j])
+			v, ok := c.intArgOr(c.Args[j], ErrXClaimIdle)
 			if !ok {
-				c.Error(ErrXClaimIdle)
 				return
 			}
 			delivery = c.Now - v
 		case eqFold(opt, "time") && more > 0:
 			j++
-			v, ok := parseInt(c.Args[j])
-			if !ok {
-				c.Error(ErrXClaimTime)
+			if delivery, ok = c.intArgOr(c.Args[j], ErrXClaimTime); !ok {
 				return
 			}
-			delivery = v
 		case eqFold(opt, "retrycount") && more > 0:
 			j++
-			v, ok := parseInt(c.Args[j])
-			if !ok {
-				c.Error(ErrXClaimRetry)
+			if retry, ok = c.intArgOr(c.Args[j], ErrXClaimRetry); !ok {
 				return
 			}
-			retry = v
 		case eqFold(opt, "lastid") && more > 0:
 			j++
 			if lastID, ok = c.streamID(c.Args[j], 0, true); !ok {
@@ -544,9 +532,8 @@ func xclaimCmd(c *Ctx) {
 }
 
 func xautoclaimCmd(c *Ctx) {
-	minIdle, ok := parseInt(c.Args[4])
+	minIdle, ok := c.intArgOr(c.Args[4], ErrXAutoClaimMinIdle)
 	if !ok {
-		c.Error(ErrXAutoClaimMinIdle)
 		return
 	}
 	minIdle = max(minIdle, 0)

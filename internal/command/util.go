@@ -22,6 +22,16 @@ func (c *Ctx) intArg(b []byte) (int64, bool) {
 	return n, ok
 }
 
+// intArgOr parses an integer argument, writing msg on failure (the
+// option-specific texts some commands give instead of the generic one).
+func (c *Ctx) intArgOr(b []byte, msg string) (int64, bool) {
+	n, ok := parseInt(b)
+	if !ok {
+		c.Error(msg)
+	}
+	return n, ok
+}
+
 // parseFloat parses a double as Redis's string2d/strtod does: no leading
 // space, the whole argument consumed, "inf"/"-inf" accepted, NaN refused.
 func parseFloat(b []byte) (float64, bool) {
