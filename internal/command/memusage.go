@@ -1,8 +1,6 @@
 package command
 
 import (
-	"math/bits"
-
 	"github.com/enclavekv/enclavekv/internal/keyspace"
 )
 
@@ -26,18 +24,7 @@ const (
 )
 
 // jemallocSize rounds an allocation up to jemalloc's size class.
-func jemallocSize(n int64) int64 {
-	switch {
-	case n <= 8:
-		return 8
-	case n <= 128:
-		return (n + 15) &^ 15
-	}
-	// Four classes per doubling: (2^k, 2^(k+1)] in steps of 2^(k-2).
-	k := bits.Len64(uint64(n-1)) - 1
-	step := int64(1) << uint(k-2)
-	return (n + step - 1) / step * step
-}
+func jemallocSize(n int64) int64 { return keyspace.AllocSize(n) }
 
 // sdsAlloc is the allocation of an sds string of length n.
 func sdsAlloc(n int64) int64 {
@@ -53,9 +40,18 @@ func sdsAlloc(n int64) int64 {
 	return jemallocSize(hdr + n + 1)
 }
 
+// keyAlloc is the allocation of a key: Redis copies it with sdsdup, which
+// gives keys under 32 bytes the one-byte header of SDS_TYPE_5.
+func keyAlloc(n int64) int64 {
+	if n > 0 && n < 32 {
+		return jemallocSize(1 + n + 1)
+	}
+	return sdsAlloc(n)
+}
+
 // entryMemoryUsage is MEMORY USAGE for one key.
 func entryMemoryUsage(e *keyspace.Entry, samples int64) int64 {
-	usage := sdsAlloc(int64(len(e.Key))) + dictEntrySize
+	usage := keyAlloc(int64(len(e.Key))) + dictEntrySize
 	if e.Obj != nil {
 		if ms, ok := e.Obj.(MemorySizer); ok {
 			return usage + robjSize + ms.MemoryUsage(samples)

@@ -1,6 +1,10 @@
 package stream
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/enclavekv/enclavekv/internal/keyspace"
+)
 
 // node is a run of consecutive entries kept in one buffer, as Redis keeps
 // them in a listpack: about ten bytes for a small entry rather than a
@@ -20,7 +24,11 @@ type node struct {
 	live    int64
 	deleted int64
 	bytes   int64 // the size of this node's listpack in Redis
+	alloc   int64 // what Redis allocated for it when more than bytes
 }
+
+// allocated is the listpack's allocation in Redis (MEMORY USAGE).
+func (n *node) allocated() int64 { return keyspace.AllocSize(max(n.alloc, n.bytes)) }
 
 const (
 	flagDeleted = 1
@@ -200,5 +208,6 @@ func (n *node) clone() *node {
 	c.fields = cloneBytes(n.fields)
 	c.buf = append([]byte(nil), n.buf...)
 	c.marks = append([]int32(nil), n.marks...)
+	c.alloc = 0 // a copy's listpacks are allocated to fit
 	return &c
 }

@@ -154,8 +154,13 @@ type Limits struct {
 // DefaultLimits are Redis's defaults.
 var DefaultLimits = Limits{Entries: 100, Bytes: 4096}
 
-// maxListpack is STREAM_LISTPACK_MAX_SIZE, the size no node passes.
-const maxListpack = 1 << 30
+// maxListpack is STREAM_LISTPACK_MAX_SIZE, the size no node passes;
+// preallocate is what Redis allocates for a new node's listpack
+// (STREAM_LISTPACK_MAX_PRE_ALLOCATE).
+const (
+	maxListpack = 1 << 30
+	preallocate = 4096
+)
 
 // Stream is a stream value.
 type Stream struct {
@@ -298,6 +303,17 @@ func (s *Stream) add(id ID, fields [][]byte, lim Limits, place int) error {
 	same := true
 	if n == nil {
 		n = &node{master: id, bytes: lpHeader}
+		if place == byLimits {
+			// Redis preallocates a new node's listpack and shrinks the
+			// previous one to fit.
+			if len(s.nodes) > 0 {
+				s.nodes[len(s.nodes)-1].alloc = 0
+			}
+			n.alloc = preallocate
+			if lim.Bytes > 0 && lim.Bytes < preallocate {
+				n.alloc = lim.Bytes
+			}
+		}
 		for i := 0; i < len(fields); i += 2 {
 			n.fields = append(n.fields, append([]byte(nil), fields[i]...))
 		}
@@ -674,28 +690,67 @@ func (s *Stream) EstimateDistance(id ID) int64 {
 	return InvalidRead
 }
 
-// MemoryUsage estimates the value's size as Redis would report it
-// (MEMORY USAGE): the listpacks, plus groups.
+// MemoryUsage is what Redis 7.0's MEMORY USAGE counts for the value, the
+// object header and key aside: the stream struct, its radix tree by
+// Redis's formula, the listpacks' allocations (the first samples
+// averaged over all but the last node, the last one exact; samples <= 0
+// for all), and each group with its pending-entry tree, NACKs and
+// consumers.
 func (s *Stream) MemoryUsage(samples int64) int64 {
-	size := int64(48)
-	for _, n := range s.nodes {
-		size += n.bytes + 32
+	const streamStruct, groupStruct, nackStruct, consumerStruct = 80, 40, 24, 24
+	n := int64(len(s.nodes))
+	size := int64(streamStruct) + raxUsage(n, s.RadixNodes())
+	if samples <= 0 {
+		samples = math.MaxInt64
+	}
+	var lp, k int64
+	for ; k < samples && k < n; k++ {
+		lp += s.nodes[k].allocated()
+	}
+	if n <= k {
+		size += lp
+	} else {
+		if k > 0 {
+			lp /= k
+		}
+		size += lp*(n-1) + s.nodes[n-1].allocated()
 	}
 	for _, g := range s.groups {
-		size += 64 + int64(len(g.pel))*48
+		size += groupStruct + raxUsage(int64(len(g.pel)), pendingRadixNodes(g.pel)) + nackStruct*int64(len(g.pel))
 		for _, c := range g.consumers {
-			size += 48 + int64(len(c.Name))
+			size += consumerStruct + int64(len(c.Name)) + raxUsage(int64(len(c.pel)), pendingRadixNodes(c.pel))
 		}
 	}
 	return size
 }
 
+// raxUsage is Redis's streamRadixTreeMemoryUsage: 16 bytes per key, and
+// per node its 4-byte header plus a fixed 240 for pointers.
+func raxUsage(keys, nodes int64) int64 { return keys*16 + nodes*4 + nodes*8*30 }
+
+func pendingRadixNodes(pel []*Pending) int64 {
+	ids := make([]ID, len(pel))
+	for i, p := range pel {
+		ids[i] = p.ID
+	}
+	return radixNodes(ids)
+}
+
 // RadixNodes is the node count Redis's radix tree of the nodes' master
-// IDs reports (XINFO radix-tree-nodes), for a tree kept fully compressed:
-// its nodes sit at the root, at every 16-byte key, at every prefix where
-// keys part, and just below each such prefix.
+// IDs reports (XINFO radix-tree-nodes).
 func (s *Stream) RadixNodes() int64 {
-	if len(s.nodes) == 0 {
+	ids := make([]ID, len(s.nodes))
+	for i, n := range s.nodes {
+		ids[i] = n.master
+	}
+	return radixNodes(ids)
+}
+
+// radixNodes counts the nodes of a fully compressed radix tree of the
+// sorted IDs as 16-byte big-endian keys: the root, every key, every prefix
+// where keys part, and the node just below each such prefix.
+func radixNodes(ids []ID) int64 {
+	if len(ids) == 0 {
 		return 1
 	}
 	seen := map[string]struct{}{"": {}}
@@ -707,10 +762,10 @@ func (s *Stream) RadixNodes() int64 {
 		}
 		return string(b[:])
 	}
-	prev := key(s.nodes[0].master)
+	prev := key(ids[0])
 	seen[prev] = struct{}{}
-	for _, n := range s.nodes[1:] {
-		k := key(n.master)
+	for _, id := range ids[1:] {
+		k := key(id)
 		l := 0
 		for l < 16 && k[l] == prev[l] {
 			l++
