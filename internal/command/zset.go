@@ -624,7 +624,11 @@ func (c *Ctx) replyElems(out []zset.Elem, withScores bool) {
 
 // storeZSet replaces dst by a sorted set of elems (deleting it when there
 // are none) and replies the cardinality.
-func (c *Ctx) storeZSet(dst []byte, elems []zset.Elem) {
+func (c *Ctx) storeZSet(dst []byte, elems []zset.Elem) { c.storeZSetAs(dst, elems, c.Cmd.Name) }
+
+// storeZSetAs is storeZSet announcing the new set with the given event
+// (GEORADIUS STORE's "georadiusstore", ...).
+func (c *Ctx) storeZSetAs(dst []byte, elems []zset.Elem, event string) {
 	if len(elems) == 0 {
 		if c.DB.Delete(dst, c.Now) {
 			c.notify(evGeneric, "del", dst)
@@ -642,7 +646,7 @@ func (c *Ctx) storeZSet(dst []byte, elems []zset.Elem) {
 		z.Set([]byte(e.Member), e.Score, lim)
 	}
 	c.DB.SetObject(dst, z, c.Now)
-	c.notify(evZset, c.Cmd.Name, dst)
+	c.notify(evZset, event, dst)
 	c.W.Int(int64(z.Len()))
 }
 

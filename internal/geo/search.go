@@ -105,8 +105,8 @@ func (s *Shape) BoundingBox() [4]float64 {
 	height *= s.Conversion
 	width *= s.Conversion
 	latDelta := radDeg(height / EarthRadius)
-	lonDeltaTop := radDeg(width / EarthRadius / math.Cos(degRad(s.Lat+latDelta)))
-	lonDeltaBottom := radDeg(width / EarthRadius / math.Cos(degRad(s.Lat-latDelta)))
+	lonDeltaTop := radDeg(width / EarthRadius / cosCR(degRad(s.Lat+latDelta)))
+	lonDeltaBottom := radDeg(width / EarthRadius / cosCR(degRad(s.Lat-latDelta)))
 	lonDelta := lonDeltaTop
 	if s.Lat < 0 {
 		lonDelta = lonDeltaBottom
@@ -178,9 +178,9 @@ func CellsFor(s *Shape) Cells {
 func Distance(lon1, lat1, lon2, lat2 float64) float64 {
 	lat1r, lon1r := degRad(lat1), degRad(lon1)
 	lat2r, lon2r := degRad(lat2), degRad(lon2)
-	u := math.Sin((lat2r - lat1r) / 2)
-	v := math.Sin((lon2r - lon1r) / 2)
-	return 2.0 * EarthRadius * math.Asin(math.Sqrt(float64(u*u)+float64(math.Cos(lat1r)*math.Cos(lat2r)*v*v)))
+	u := sinCR((lat2r - lat1r) / 2)
+	v := sinCR((lon2r - lon1r) / 2)
+	return 2.0 * EarthRadius * asinCR(math.Sqrt(float64(u*u)+float64(cosCR(lat1r)*cosCR(lat2r)*v*v)))
 }
 
 // Contains reports whether the position (lon, lat) lies in the shape and,

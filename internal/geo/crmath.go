@@ -1,0 +1,190 @@
+package geo
+
+import "math"
+
+// Redis computes distances with the C library's sin, cos and asin, which
+// in glibc return the correctly rounded result for practically every
+// argument. Go's math package is accurate to about one unit in the last
+// place, which is enough to change the 17th digit of a STOREDIST score or
+// the order of two equidistant members. The functions below evaluate in
+// double-double arithmetic (about 106 bits) and round once, which gives
+// the correctly rounded result except for arguments within ~1e-30 of a
+// rounding boundary.
+
+// dd is an unevaluated sum hi + lo with |lo| <= ulp(hi)/2.
+type dd struct{ hi, lo float64 }
+
+func twoSum(a, b float64) (s, e float64) {
+	s = a + b
+	bb := s - a
+	e = (a - (s - bb)) + (b - bb)
+	return s, e
+}
+
+func quickTwoSum(a, b float64) (s, e float64) {
+	s = a + b
+	e = b - (s - a)
+	return s, e
+}
+
+func twoProd(a, b float64) (p, e float64) {
+	p = a * b
+	return p, math.FMA(a, b, -p)
+}
+
+func ddAdd(x, y dd) dd {
+	s, e := twoSum(x.hi, y.hi)
+	t, f := twoSum(x.lo, y.lo)
+	e += t
+	s, e = quickTwoSum(s, e)
+	e += f
+	s, e = quickTwoSum(s, e)
+	return dd{s, e}
+}
+
+func ddMul(x, y dd) dd {
+	p, e := twoProd(x.hi, y.hi)
+	e += x.hi*y.lo + x.lo*y.hi
+	p, e = quickTwoSum(p, e)
+	return dd{p, e}
+}
+
+func ddDivInt(x dd, d float64) dd {
+	q1 := x.hi / d
+	p, e := twoProd(q1, d)
+	s, f := twoSum(x.hi, -p)
+	f -= e
+	f += x.lo
+	q2 := (s + f) / d
+	q1, q2 = quickTwoSum(q1, q2)
+	return dd{q1, q2}
+}
+
+func (x dd) neg() dd { return dd{-x.hi, -x.lo} }
+
+// round is the double nearest to x.
+func (x dd) round() float64 { return x.hi + x.lo }
+
+// Taylor coefficients: sinCoef[k] = (-1)^k/(2k+1)!, cosCoef[k] =
+// (-1)^k/(2k)!, enough terms for |r| <= pi/4 at double-double precision.
+const taylorTerms = 16
+
+var sinCoef, cosCoef [taylorTerms]dd
+
+func init() {
+	f := dd{1, 0} // 1/n!
+	for n := 1; n <= 2*taylorTerms; n++ {
+		f = ddDivInt(f, float64(n))
+		k := n / 2
+		c := f
+		if k%2 == 1 {
+			c = c.neg()
+		}
+		if n%2 == 1 {
+			sinCoef[k] = c
+		} else if k < taylorTerms {
+			cosCoef[k] = c
+		}
+	}
+	cosCoef[0] = dd{1, 0}
+}
+
+// pi/2 as the sum of three doubles.
+const (
+	pio2a = 1.5707963267948966
+	pio2b = 6.123233995736766e-17
+	pio2c = -1.4973849048591698e-33
+)
+
+// sinCosReduced is sin and cos of r, |r| <= pi/4 (a little more is fine).
+func sinCosReduced(r dd) (s, c dd) {
+	r2 := ddMul(r, r)
+	ps, pc := sinCoef[taylorTerms-1], cosCoef[taylorTerms-1]
+	for k := taylorTerms - 2; k >= 0; k-- {
+		ps = ddAdd(sinCoef[k], ddMul(r2, ps))
+		pc = ddAdd(cosCoef[k], ddMul(r2, pc))
+	}
+	return ddMul(r, ps), pc
+}
+
+// maxReduce bounds the arguments reduced here; beyond, math's functions
+// are used (no search produces such angles from real coordinates).
+const maxReduce = 1 << 20
+
+// sinCosDD is sin and cos of x in double-double precision, and the
+// quadrant count k used for the reduction.
+func sinCosDD(x float64) (s, c dd) {
+	if math.Abs(x) <= math.Pi/4 {
+		return sinCosReduced(dd{x, 0})
+	}
+	k := math.Round(x / pio2a)
+	r := dd{x, 0}
+	p, e := twoProd(k, pio2a)
+	r = ddAdd(r, dd{-p, -e})
+	p, e = twoProd(k, pio2b)
+	r = ddAdd(r, dd{-p, -e})
+	r = ddAdd(r, dd{-k * pio2c, 0})
+	s, c = sinCosReduced(r)
+	switch int64(k) & 3 {
+	case 1:
+		s, c = c, s.neg()
+	case 2:
+		s, c = s.neg(), c.neg()
+	case 3:
+		s, c = c.neg(), s
+	}
+	return s, c
+}
+
+// sinCR is the correctly rounded sine of x.
+func sinCR(x float64) float64 {
+	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > maxReduce {
+		return math.Sin(x)
+	}
+	s, _ := sinCosDD(x)
+	return s.round()
+}
+
+// cosCR is the correctly rounded cosine of x.
+func cosCR(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > maxReduce {
+		return math.Cos(x)
+	}
+	_, c := sinCosDD(x)
+	return c.round()
+}
+
+// asinDD refines math.Asin(z) for a double-double z in [0, 0.75] by one
+// Newton step on sin(y) = z, in double-double precision.
+func asinDD(z dd) dd {
+	y0 := math.Asin(z.hi)
+	s, c := sinCosDD(y0)
+	d, e := twoSum(s.hi, -z.hi)
+	d += e + (s.lo - z.lo)
+	y, lo := twoSum(y0, -d/c.hi)
+	return dd{y, lo}
+}
+
+// asinCR is the correctly rounded arcsine of x.
+func asinCR(x float64) float64 {
+	switch {
+	case math.IsNaN(x) || x > 1 || x < -1:
+		return math.NaN()
+	case x == 0:
+		return x
+	case x < 0:
+		return -asinCR(-x)
+	case x <= 0.5:
+		return asinDD(dd{x, 0}).round()
+	}
+	// asin(x) = pi/2 - 2 asin(sqrt((1-x)/2)); 1-x and the halving are
+	// exact for x in [0.5, 1].
+	a := (1 - x) / 2
+	h := math.Sqrt(a)
+	var z dd
+	if h != 0 {
+		z = dd{h, math.FMA(-h, h, a) / (2 * h)}
+	}
+	w := asinDD(z)
+	return ddAdd(dd{pio2a, pio2b}, dd{-2 * w.hi, -2 * w.lo}).round()
+}
