@@ -613,7 +613,9 @@ func geoMembersInShape(z *zset.ZSet, shape *geo.Shape, limit int) []geoPoint {
 // partialSort orders the first k of points the way Redis's pqsort does
 // (for COUNT with ASC/DESC): a Bentley-McIlroy quicksort that only
 // recurses into the parts overlapping the wanted range. Its order among
-// equal distances is what Redis replies, so it is followed step by step.
+// equal distances is what Redis replies, so it is followed step by step;
+// Redis's version has no switch to insertion sort after a partition that
+// swapped nothing (only arrays under 7 elements are insertion-sorted).
 func partialSort(p []geoPoint, k int, cmp func(a, b geoPoint) int) {
 	less := func(i, j int) int { return cmp(p[i], p[j]) }
 	swap := func(i, j int) { p[i], p[j] = p[j], p[i] }
@@ -674,7 +676,6 @@ func partialSort(p []geoPoint, k int, cmp func(a, b geoPoint) int) {
 			swap(a, pm)
 			pa, pb := a+1, a+1
 			pc, pd := a+n-1, a+n-1
-			swapped := false
 			for {
 				for pb <= pc {
 					r := less(pb, a)
@@ -682,7 +683,6 @@ func partialSort(p []geoPoint, k int, cmp func(a, b geoPoint) int) {
 						break
 					}
 					if r == 0 {
-						swapped = true
 						swap(pa, pb)
 						pa++
 					}
@@ -694,7 +694,6 @@ func partialSort(p []geoPoint, k int, cmp func(a, b geoPoint) int) {
 						break
 					}
 					if r == 0 {
-						swapped = true
 						swap(pc, pd)
 						pd--
 					}
@@ -704,13 +703,8 @@ func partialSort(p []geoPoint, k int, cmp func(a, b geoPoint) int) {
 					break
 				}
 				swap(pb, pc)
-				swapped = true
 				pb++
 				pc--
-			}
-			if !swapped {
-				insertion(a, n)
-				return
 			}
 			pn := a + n
 			r := min(pa-a, pb-pa)

@@ -151,6 +151,33 @@ func TestDistance(t *testing.T) {
 	}
 }
 
+// TestDistanceOnAMeridian: between positions of the same longitude Redis
+// 7.0 measures the meridian arc, not the haversine, which differs in the
+// last bits. The scores are STOREDIST's (in km) of GEOADD k 10 LAT1 a 10
+// LAT2 b, GEOSEARCHSTORE d k FROMMEMBER a BYRADIUS 20000 km STOREDIST.
+func TestDistanceOnAMeridian(t *testing.T) {
+	tests := []struct {
+		lat1, lat2 float64
+		want       string
+	}{
+		{-33.197314493915677, 43.41723164702637, "8521.5526629437936"}, // the haversine gives ...954
+		{-57.343591143071464, 17.115020201129383, "8281.7557119288358"},
+		{20, -80, "11122.630186656039"},
+	}
+	for _, tt := range tests {
+		s1, _ := Score(10, tt.lat1)
+		s2, _ := Score(10, tt.lat2)
+		lon1, lat1 := DecodeScore(float64(s1))
+		lon2, lat2 := DecodeScore(float64(s2))
+		if lon1 != lon2 {
+			t.Fatalf("longitudes %v and %v differ", lon1, lon2)
+		}
+		if got := strconv.FormatFloat(Distance(lon1, lat1, lon2, lat2)/1000, 'g', 17, 64); got != tt.want {
+			t.Errorf("Distance(10, %v, 10, %v) = %s km, want %s", tt.lat1, tt.lat2, got, tt.want)
+		}
+	}
+}
+
 func TestShapeContains(t *testing.T) {
 	circle := &Shape{Lon: 15, Lat: 37, Radius: 200, Conversion: 1000}
 	if d, ok := circle.Contains(15.08726745843887329, 37.50266842333162032); !ok || fmt.Sprintf("%.4f", d/1000) != "56.4413" {

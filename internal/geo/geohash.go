@@ -1,5 +1,7 @@
 // Package geo is the arithmetic behind the GEO commands, computed the way
-// Redis 7.0 computes it so that every reply matches to the printed digit:
+// Redis 7.0 computes it so that replies match to the printed digit (for
+// the rare distances where glibc's trigonometry is not correctly
+// rounded, see crmath.go):
 // a position is a 52-bit geohash (26 bits of longitude over [-180, 180]
 // interleaved with 26 bits of latitude over the Web Mercator limits
 // ±85.05112878) stored as a sorted-set score; a position read back is the
