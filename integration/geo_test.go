@@ -510,3 +510,35 @@ func TestDiffGeoRandom(t *testing.T) {
 		stopOnMismatch(describe("", args))
 	}
 }
+
+// TestDiffNotifyGeo compares the keyspace events of the geo commands:
+// GEOADD's are ZADD's, the STORE forms announce their destination (or
+// delete it when nothing is found), reads of missing keys are key misses.
+func TestDiffNotifyGeo(t *testing.T) {
+	cmds := []string{
+		"GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania", "GEOADD g 13.361389 38.115556 Palermo",
+		"GEOADD g XX 13.361389 38.2 Palermo", "GEOADD g NX 13 38 Palermo", "GEOADD g CH 1 1 x", "GEOADD g 200 0 bad",
+		"GEOADD new XX 1 1 a", "GEOADD new 1 1 a",
+		"GEODIST g Palermo Catania", "GEOHASH g Palermo", "GEOPOS g Palermo",
+		"GEOSEARCH g FROMLONLAT 15 37 BYRADIUS 200 km", "GEORADIUS_RO g 15 37 200 km", "GEORADIUSBYMEMBER_RO g Palermo 200 km",
+		"GEORADIUS g 15 37 200 km STORE r1", "GEORADIUS g 15 37 200 km STOREDIST r1", "GEORADIUSBYMEMBER g Palermo 200 km STORE r2",
+		"GEOSEARCHSTORE s1 g FROMLONLAT 15 37 BYRADIUS 200 km", "GEOSEARCHSTORE s1 g FROMLONLAT 15 37 BYBOX 400 400 km STOREDIST",
+		"GEORADIUS g 0 0 1 km STORE r1", "GEORADIUS g 0 0 1 km STORE r1", "GEORADIUSBYMEMBER g Palermo 1 m STORE r2",
+		"GEOSEARCHSTORE s1 g FROMLONLAT 0 0 BYRADIUS 1 km", "GEOSEARCHSTORE s1 g FROMLONLAT 0 0 BYRADIUS 1 km",
+		"SET str x", "GEOSEARCHSTORE str g FROMLONLAT 15 37 BYRADIUS 200 km", "SET str x", "GEOSEARCHSTORE str nokey FROMLONLAT 0 0 BYRADIUS 1 km",
+		"SET str x", "GEORADIUSBYMEMBER nokey a 1 km STORE str", "GEORADIUS g 15 37 200 km STORE r3 WITHDIST",
+		"GEOSEARCHSTORE s2 g FROMMEMBER nosuch BYRADIUS 1 km", "GEOADD str 1 1 a", "GEOSEARCH str FROMLONLAT 0 0 BYRADIUS 1 km",
+		"GEOSEARCHSTORE g g FROMMEMBER Palermo BYRADIUS 10 km", "GEOSEARCHSTORE g g FROMMEMBER Palermo BYRADIUS 10 km STOREDIST",
+		"GEOSEARCHSTORE g g FROMLONLAT 0 0 BYRADIUS 1 km", "EXISTS g",
+	}
+	diffEvents(t, "KEA", cmds)
+	diffEvents(t, "Kz", cmds)
+	diffEvents(t, "Eg", cmds)
+	diffEvents(t, "KEnm", []string{
+		"GEODIST nokey a b", "GEOHASH nokey a", "GEOPOS nokey a", "GEOSEARCH nokey FROMLONLAT 0 0 BYRADIUS 1 km",
+		"GEORADIUS nokey 0 0 1 km", "GEORADIUS_RO nokey 0 0 1 km", "GEORADIUSBYMEMBER nokey a 1 km", "GEORADIUSBYMEMBER_RO nokey a 1 km",
+		"GEOSEARCHSTORE d nokey FROMLONLAT 0 0 BYRADIUS 1 km", "GEORADIUS nokey 0 0 1 km STORE d",
+		"GEOADD g 1 1 a", "GEOADD g 1 1 a", "GEOSEARCHSTORE d g FROMLONLAT 1 1 BYRADIUS 1 km", "GEOSEARCHSTORE d g FROMLONLAT 1 1 BYRADIUS 1 km",
+		"GEORADIUS g 1 1 1 km STORE d2", "GEODIST g a nosuch", "GEOPOS g nosuch", "GEOSEARCH g FROMMEMBER nosuch BYRADIUS 1 km",
+	})
+}
