@@ -3,6 +3,7 @@ package geo
 import (
 	"bufio"
 	"math"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -86,5 +87,67 @@ func TestCRSpecialValues(t *testing.T) {
 	}
 	if got, want := cosCR(1e300), math.Cos(1e300); got != want {
 		t.Errorf("cos(1e300) = %v, want math's %v", got, want)
+	}
+}
+
+// TestFastPathIsExact checks the table-driven fast path against the
+// double-double evaluation on random arguments of every size (the fast
+// path must either give the same double or defer to the slow one).
+// GEO_CR_SAMPLES=n runs n per distribution instead of 100000.
+func TestFastPathIsExact(t *testing.T) {
+	n := 100000
+	if s, err := strconv.Atoi(os.Getenv("GEO_CR_SAMPLES")); err == nil {
+		n = s
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	dists := map[string]func() float64{
+		"uniform":    func() float64 { return (r.Float64()*2 - 1) * 3.3 },
+		"log":        func() float64 { return math.Copysign(math.Pow(10, -20+r.Float64()*20.5), r.Float64()-0.5) },
+		"table edge": func() float64 { return (float64(r.IntN(400)) + 0.5) / 128 * (1 + (r.Float64()-0.5)*1e-12) },
+		"half pi":    func() float64 { return math.Pi/2 + (r.Float64()-0.5)*math.Pow(10, -r.Float64()*12) },
+		"near one":   func() float64 { return 1 - math.Pow(10, -r.Float64()*16) },
+	}
+	slowSin := func(x float64) float64 { s, _ := sinCosDD(x); return s.round() }
+	slowCos := func(x float64) float64 { _, c := sinCosDD(x); return c.round() }
+	slowAsin := func(x float64) float64 {
+		ax := math.Abs(x)
+		var v float64
+		if ax <= 0.5 {
+			y, _, _ := asinDD(dd{ax, 0}, false)
+			v = y.round()
+		} else {
+			a := (1 - ax) / 2
+			h := math.Sqrt(a)
+			var z dd
+			if h != 0 {
+				z = dd{h, math.FMA(-h, h, a) / (2 * h)}
+			}
+			w, _, _ := asinDD(z, false)
+			v = ddAdd(dd{pio2a, pio2b}, dd{-2 * w.hi, -2 * w.lo}).round()
+		}
+		return math.Copysign(v, x)
+	}
+	for name, gen := range dists {
+		bad := 0
+		for range n {
+			x := gen()
+			if x == 0 {
+				continue
+			}
+			if got, want := sinCR(x), slowSin(x); got != want && bad < 10 {
+				bad++
+				t.Errorf("%s: sin(%x) = %x, slow path %x", name, x, got, want)
+			}
+			if got, want := cosCR(x), slowCos(x); got != want && bad < 10 {
+				bad++
+				t.Errorf("%s: cos(%x) = %x, slow path %x", name, x, got, want)
+			}
+			if a := math.Mod(x, 1); a != 0 {
+				if got, want := asinCR(a), slowAsin(a); got != want && bad < 10 {
+					bad++
+					t.Errorf("%s: asin(%x) = %x, slow path %x", name, a, got, want)
+				}
+			}
+		}
 	}
 }

@@ -3,6 +3,7 @@ package geo
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -253,5 +254,48 @@ func TestScoreBits(t *testing.T) {
 		if got := scoreBits(tt.score); got != tt.want {
 			t.Errorf("scoreBits(%v) = %#x, want %#x", tt.score, got, tt.want)
 		}
+	}
+}
+
+// TestFilterIsConservative: whatever the filter excludes, Contains
+// refuses, for random shapes of every size around the map (poles and the
+// antimeridian included) and positions near their edges.
+func TestFilterIsConservative(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	excluded := 0
+	for range 20000 {
+		s := &Shape{Lon: r.Float64()*360 - 180, Lat: (r.Float64()*2 - 1) * LatMax, Conversion: 1}
+		switch r.IntN(4) {
+		case 0:
+			s.Lat = math.Copysign(LatMax, s.Lat)
+		case 1:
+			s.Lon = math.Copysign(180, s.Lon)
+		}
+		size := math.Pow(10, r.Float64()*7.7)
+		if s.Box = r.IntN(2) == 0; s.Box {
+			s.Width, s.Height = size, size*math.Pow(10, r.Float64()*2-1)
+		} else {
+			s.Radius = size
+		}
+		f := s.Filter()
+		for range 50 {
+			// Positions at a random bearing, about as far as the shape's
+			// edge, so that many are close to it.
+			d := size * (0.5 + r.Float64()) / EarthRadius
+			lon := s.Lon + radDeg(d)*math.Cos(r.Float64()*2*math.Pi)/math.Max(math.Cos(degRad(s.Lat)), 0.01)
+			lat := s.Lat + radDeg(d)*math.Sin(r.Float64()*2*math.Pi)
+			lon = math.Mod(lon+540, 360) - 180
+			lat = max(min(lat, LatMax), LatMin)
+			if !f.Excludes(lon, lat) {
+				continue
+			}
+			excluded++
+			if _, in := s.Contains(lon, lat); in {
+				t.Fatalf("%+v: the filter excludes (%v, %v), which is inside", *s, lon, lat)
+			}
+		}
+	}
+	if excluded < 100000 {
+		t.Errorf("the filter excluded only %d positions", excluded)
 	}
 }

@@ -178,11 +178,18 @@ func Decode(h Hash) (Area, bool) { return decode(lonRange, latRange, h) }
 // Center is the middle of the cell, clamped to the WGS84 limits: the
 // position Redis reports for a member.
 func (a Area) Center() (lon, lat float64) {
-	lon = (a.Lon.Min + a.Lon.Max) / 2
-	lon = min(max(lon, LonMin), LonMax)
-	lat = (a.Lat.Min + a.Lat.Max) / 2
-	lat = min(max(lat, LatMin), LatMax)
-	return lon, lat
+	return clampedMiddle(a.Lon, LonMin, LonMax), clampedMiddle(a.Lat, LatMin, LatMax)
+}
+
+func clampedMiddle(r Range, lo, hi float64) float64 {
+	m := (r.Min + r.Max) / 2
+	if m > hi {
+		m = hi
+	}
+	if m < lo {
+		m = lo
+	}
+	return m
 }
 
 // scoreBits converts a score to the 64-bit hash the way C's (uint64_t)
@@ -205,8 +212,20 @@ func scoreBits(score float64) uint64 {
 // DecodeScore is the position Redis reports for a member of the given
 // score: the centre of its cell at full precision.
 func DecodeScore(score float64) (lon, lat float64) {
-	a, _ := Decode(Hash{Bits: scoreBits(score), Step: StepMax})
-	return a.Center()
+	// Decode's arithmetic with the step a constant: dividing by 2^26 is
+	// then a multiplication, with the same (exact) result.
+	const cells = float64(1 << StepMax)
+	ilat, ilon := deinterleave(scoreBits(score))
+	latScale, lonScale := LatMax-LatMin, LonMax-LonMin
+	lat = clampedMiddle(Range{
+		Min: LatMin + float64(float64(ilat)/cells*latScale),
+		Max: LatMin + float64(float64(ilat+1)/cells*latScale),
+	}, LatMin, LatMax)
+	lon = clampedMiddle(Range{
+		Min: LonMin + float64(float64(ilon)/cells*lonScale),
+		Max: LonMin + float64(float64(ilon+1)/cells*lonScale),
+	}, LonMin, LonMax)
+	return lon, lat
 }
 
 // alphabet is the base-32 alphabet of geohash strings.

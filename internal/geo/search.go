@@ -91,6 +91,9 @@ type Shape struct {
 	Radius        float64
 	Width, Height float64
 	Conversion    float64
+
+	cosLat, cosFor float64 // cos(Lat) and the Lat it is for
+	cosOK          bool
 }
 
 // BoundingBox is the smallest longitude/latitude box around the shape:
@@ -179,6 +182,12 @@ func CellsFor(s *Shape) Cells {
 // Redis 7.0, whose shortcut gives a result a few units in the last place
 // away from the haversine's.
 func Distance(lon1, lat1, lon2, lat2 float64) float64 {
+	return distance(lon1, lat1, lon2, lat2, math.NaN())
+}
+
+// distance is Distance given cos1, the cosine of lat1 in radians, when it
+// is known (NaN if not): a search computes its centre's once.
+func distance(lon1, lat1, lon2, lat2, cos1 float64) float64 {
 	lon1r, lon2r := degRad(lon1), degRad(lon2)
 	v := sinCR((lon2r - lon1r) / 2)
 	if v == 0 {
@@ -186,7 +195,14 @@ func Distance(lon1, lat1, lon2, lat2 float64) float64 {
 	}
 	lat1r, lat2r := degRad(lat1), degRad(lat2)
 	u := sinCR((lat2r - lat1r) / 2)
-	return 2.0 * EarthRadius * asinCR(math.Sqrt(float64(u*u)+float64(cosCR(lat1r)*cosCR(lat2r)*v*v)))
+	if math.IsNaN(cos1) {
+		cos1 = cosCR(lat1r)
+	}
+	cos2 := cos1
+	if lat2 != lat1 {
+		cos2 = cosCR(lat2r)
+	}
+	return 2.0 * EarthRadius * asinCR(math.Sqrt(float64(u*u)+float64(cos1*cos2*v*v)))
 }
 
 // latDistance is the length in meters of the meridian arc between two
@@ -201,12 +217,86 @@ func latDistance(lat1, lat2 float64) float64 {
 // are within half its width and half its height.
 func (s *Shape) Contains(lon, lat float64) (dist float64, ok bool) {
 	if !s.Box {
-		dist = Distance(s.Lon, s.Lat, lon, lat)
+		dist = distance(s.Lon, s.Lat, lon, lat, s.centreCos())
 		return dist, dist <= s.Radius*s.Conversion
 	}
 	width, height := s.Width*s.Conversion, s.Height*s.Conversion
 	if latDistance(lat, s.Lat) > height/2 || Distance(lon, lat, s.Lon, lat) > width/2 {
 		return 0, false
 	}
-	return Distance(s.Lon, s.Lat, lon, lat), true
+	return distance(s.Lon, s.Lat, lon, lat, s.centreCos()), true
+}
+
+// centreCos is the cosine of the centre's latitude, computed once per
+// centre.
+func (s *Shape) centreCos() float64 {
+	if !s.cosOK || s.cosFor != s.Lat {
+		s.cosLat, s.cosFor, s.cosOK = cosCR(degRad(s.Lat)), s.Lat, true
+	}
+	return s.cosLat
+}
+
+// Filter is a quick test that rules out most positions a search scans
+// but does not find, from their coordinates alone: no trigonometry per
+// position. It is conservative: Excludes reports true only for positions
+// the shape's Contains refuses too.
+type Filter struct {
+	lon, lat float64 // the shape's centre
+	maxDLat  float64 // degrees of latitude from the centre beyond which nothing is inside
+	maxDLon  float64 // the same for longitude (+Inf: no test)
+}
+
+// Filter returns the shape's filter. Its bounds are those of exact
+// arithmetic widened by 1e-9 and 1e-7 radians (0.6 m): a computed
+// distance is within a few units in the last place of the exact one,
+// but near the antipode asin's steepness takes it up to some 20 cm away.
+func (s *Shape) Filter() Filter {
+	const rel, abs = 1e-9, 1e-7
+	f := Filter{lon: s.Lon, lat: s.Lat, maxDLat: math.Inf(1), maxDLon: math.Inf(1)}
+	// The angles, in radians, that bound the shape north-south and
+	// east-west: the circle's radius, or the box's half height and width.
+	halfLat, halfLon := s.Radius, s.Radius
+	if s.Box {
+		halfLat, halfLon = s.Height/2, s.Width/2
+	}
+	halfLat = halfLat*s.Conversion/EarthRadius*(1+rel) + abs
+	halfLon = halfLon*s.Conversion/EarthRadius*(1+rel) + abs
+	if math.IsNaN(halfLat) || math.IsNaN(halfLon) {
+		return f
+	}
+	// A great circle between two latitudes is no shorter than the
+	// meridian arc between them (and a box tests that arc itself).
+	f.maxDLat = radDeg(halfLat) * (1 + rel)
+	// Positions passing the latitude test have cos(lat) >= cosMin.
+	edge := math.Abs(degRad(s.Lat)) + halfLat
+	if edge >= math.Pi/2 || halfLon >= math.Pi {
+		return f
+	}
+	cosMin := math.Cos(edge)
+	var h float64 // the largest sin(dlon/2) of a position inside
+	if s.Box {
+		// The east-west distance 2 asin(cos(lat) sin(dlon/2)) is at
+		// most the half width.
+		h = math.Sin(halfLon/2) / cosMin
+	} else {
+		// haversine: sin²(d/2) >= cos(lat0) cos(lat) sin²(dlon/2).
+		h = math.Sin(halfLon/2) / math.Sqrt(math.Cos(math.Abs(degRad(s.Lat)))*cosMin)
+	}
+	if h >= 1 {
+		return f
+	}
+	f.maxDLon = radDeg(2*math.Asin(h))*(1+rel) + 1e-9
+	return f
+}
+
+// Excludes reports whether the position is certainly outside the shape.
+func (f *Filter) Excludes(lon, lat float64) bool {
+	if math.Abs(lat-f.lat) > f.maxDLat {
+		return true
+	}
+	d := math.Abs(lon - f.lon)
+	if d > 180 {
+		d = 360 - d
+	}
+	return d > f.maxDLon
 }
