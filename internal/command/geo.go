@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/enclavekv/enclavekv/internal/geo"
 	"github.com/enclavekv/enclavekv/internal/types/zset"
@@ -37,6 +38,9 @@ func geoParseDouble(b []byte) (float64, bool) {
 	f, ok := parseScoreArg(b)
 	if !ok {
 		return 0, false
+	}
+	if !math.IsInf(f, 0) && f != 0 {
+		return f, true
 	}
 	s := strings.ToLower(string(b))
 	if math.IsInf(f, 0) && !strings.Contains(s, "inf") {
@@ -178,22 +182,25 @@ coords:
 		return
 	}
 	n := (len(c.Args) - i) / 3
-	zargs := make([][]byte, 0, i+2*n)
-	zargs = append(zargs, []byte("zadd"))
+	var argsBuf [8][]byte
+	var scoresBuf [64]byte
+	zargs := append(argsBuf[:0], zaddName)
 	zargs = append(zargs, c.Args[1:i]...)
+	scores := scoresBuf[:0]
 	for j := range n {
 		lon, lat, ok := c.geoLonLat(c.Args[i+3*j], c.Args[i+3*j+1])
 		if !ok {
 			return
 		}
 		score, _ := geo.Score(lon, lat)
-		zargs = append(zargs, strconv.AppendUint(nil, score, 10), c.Args[i+3*j+2])
+		from := len(scores)
+		scores = strconv.AppendUint(scores, score, 10)
+		zargs = append(zargs, scores[from:len(scores):len(scores)], c.Args[i+3*j+2])
 	}
-	orig := c.Args
-	c.Args = zargs
-	zaddCmd(c)
-	c.Args = orig
+	zaddArgs(c, zargs)
 }
+
+var zaddName = []byte("zadd")
 
 // GEODIST key member1 member2 [unit]
 func geodistCmd(c *Ctx) {
@@ -451,7 +458,15 @@ func geoSearchGeneric(c *Ctx, srcIdx int, flags int) {
 	if anyN {
 		limit = int(count)
 	}
-	points := geoMembersInShape(z, &shape, limit)
+	buf := geoPointBufs.Get().(*[]geoPoint)
+	points := geoMembersInShape(z, &shape, limit, (*buf)[:0])
+	defer func() {
+		if cap(points) <= 1<<16 {
+			clear(points) // drop the member strings
+			*buf = points[:0]
+			geoPointBufs.Put(buf)
+		}
+	}()
 	if len(points) == 0 && storeKey == nil {
 		c.W.Array(0)
 		return
@@ -573,13 +588,18 @@ func (c *Ctx) geoBox(shape *geo.Shape, widthArg, heightArg, unitArg []byte) bool
 	return ok
 }
 
-// geoMembersInShape returns the members inside the shape in Redis's
-// unsorted order: cell by cell (the centre's, then the neighbours'), by
-// score within a cell. With limit > 0 (COUNT n ANY) it stops after limit
-// members.
-func geoMembersInShape(z *zset.ZSet, shape *geo.Shape, limit int) []geoPoint {
+// geoPointBufs recycles the searches' result buffers: a search over a
+// large index would otherwise make garbage in proportion to what it finds.
+var geoPointBufs = sync.Pool{New: func() any { return new([]geoPoint) }}
+
+// geoMembersInShape appends to out the members inside the shape in
+// Redis's unsorted order: cell by cell (the centre's, then the
+// neighbours'), by score within a cell. With limit > 0 (COUNT n ANY) it
+// stops after limit members. The filter spares most members outside the
+// shape the distance computation.
+func geoMembersInShape(z *zset.ZSet, shape *geo.Shape, limit int, out []geoPoint) []geoPoint {
 	cells := geo.CellsFor(shape)
-	var out []geoPoint
+	filter := shape.Filter()
 	last := 0 // as in Redis, 0 also means "none yet": the centre's cell is never compared
 	for i, cell := range cells {
 		if cell.IsZero() {
@@ -600,6 +620,9 @@ func geoMembersInShape(z *zset.ZSet, shape *geo.Shape, limit int) []geoPoint {
 				return false
 			}
 			lon, lat := geo.DecodeScore(e.Score)
+			if filter.Excludes(lon, lat) {
+				return true
+			}
 			if d, in := shape.Contains(lon, lat); in {
 				out = append(out, geoPoint{member: e.Member, lon: lon, lat: lat, dist: d, score: e.Score})
 			}
