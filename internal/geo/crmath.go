@@ -246,7 +246,7 @@ func cosCR(x float64) float64 {
 
 // asinDD refines math.Asin(z) for a double-double z in [0, 0.75] by one
 // Newton step on sin(y) = z, in double-double precision. With fast, the
-// step uses sinCosFast and err bounds the result's error (ok is false if
+// step uses sinFast and err bounds the result's error (ok is false if
 // the fast path does not apply).
 func asinDD(z dd, fast bool) (y dd, err float64, ok bool) {
 	y0 := math.Asin(z.hi)
