@@ -462,7 +462,7 @@ func geoSearchGeneric(c *Ctx, srcIdx int, flags int) {
 	points := geoMembersInShape(z, &shape, limit, (*buf)[:0])
 	defer func() {
 		if cap(points) <= 1<<16 {
-			clear(points) // drop the member strings
+			clear(points[:cap(points)]) // drop the member strings, also past a COUNT's cut
 			*buf = points[:0]
 			geoPointBufs.Put(buf)
 		}
