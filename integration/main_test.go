@@ -177,7 +177,8 @@ func setupServers(tmp string) error {
 			return err
 		}
 		sutExtra = []string{"--manifest", mf}
-		refExtra = []string{"--maxmemory", strconv.FormatInt(manifest.Default().HeapSize, 10)}
+		// enclavekv's default maxmemory: 3/4 of the enclave heap.
+		refExtra = []string{"--maxmemory", strconv.FormatInt(manifest.Default().HeapSize/4*3, 10)}
 		// Keep the simulated platform's secret out of the user's home.
 		os.Setenv(enclave.SimSecretEnv, filepath.Join(tmp, "sim-platform-secret"))
 	}
