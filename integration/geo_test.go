@@ -23,7 +23,7 @@ import (
 // Distances are where enclavekv and Redis may legitimately differ. Redis
 // computes them with the C library's sin, cos and asin; glibc's miss the
 // correctly rounded result for about one argument in 800, while
-// enclavekv's (internal/geo) always round correctly. So about one
+// enclavekv's (internal/types/geo) always round correctly. So about one
 // distance in 200 differs in its last bits, more where asin is steep
 // (near-antipodal points), and a 4-decimal WITHDIST or GEODIST reply
 // lying on a rounding boundary can differ by one in its last digit.

@@ -7,12 +7,12 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/enclavekv/enclavekv/internal/geo"
+	"github.com/enclavekv/enclavekv/internal/types/geo"
 	"github.com/enclavekv/enclavekv/internal/types/zset"
 )
 
 // The GEO commands. A geospatial index is a sorted set whose scores are
-// 52-bit geohashes (internal/geo); GEOADD is ZADD with encoded scores, the
+// 52-bit geohashes (internal/types/geo); GEOADD is ZADD with encoded scores, the
 // searches scan the score ranges of nine geohash cells, as Redis's geo.c.
 func init() {
 	w, r := Write|DenyOOM, ReadOnly

@@ -47,6 +47,7 @@ func TestImportRules(t *testing.T) {
 		{"internal/types/set", []string{"internal/keyspace", "internal/types/dict"}},
 		{"internal/types/list", []string{"internal/keyspace"}},
 		{"internal/types/zset", []string{"internal/keyspace", "internal/types/dict"}},
+		{"internal/types/geo", nil},
 		{"internal/config", []string{"internal/glob"}},
 		// The Lua engine knows the protocol, never the keyspace: commands reach it through a callback.
 		{"internal/script", []string{"internal/resp"}},

@@ -63,7 +63,7 @@ func checkLibm(t *testing.T, path string) {
 func TestLibmAgreement(t *testing.T) { checkLibm(t, "testdata/libm.txt") }
 
 // TestLibmAgreementBig runs a larger recorded set:
-// GEO_LIBM_BIG=/path/to/cases go test ./internal/geo -run Big
+// GEO_LIBM_BIG=/path/to/cases go test ./internal/types/geo -run Big
 func TestLibmAgreementBig(t *testing.T) {
 	p := os.Getenv("GEO_LIBM_BIG")
 	if p == "" {
