@@ -1764,6 +1764,270 @@ var cmdMetaData = map[string]*cmdInfo{
 			{Name: "pattern", Type: "pattern", KeySpecIndex: -1, Token: "MATCH", Optional: true},
 			{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "COUNT", Optional: true},
 		}},
+	"geoadd": {Arity: -5, Flags: []string{"write", "denyoom"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@geo", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RW", "update"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "3.2.0", Group: "geo", History: []string{"6.2.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "condition", Type: "oneof", KeySpecIndex: -1, Since: "6.2.0", Optional: true, Args: []docArg{
+				{Name: "nx", Type: "pure-token", KeySpecIndex: -1, Token: "NX"},
+				{Name: "xx", Type: "pure-token", KeySpecIndex: -1, Token: "XX"},
+			}},
+			{Name: "change", Type: "pure-token", KeySpecIndex: -1, Token: "CH", Since: "6.2.0", Optional: true},
+			{Name: "longitude_latitude_member", Type: "block", KeySpecIndex: -1, Multiple: true, Args: []docArg{
+				{Name: "longitude", Type: "double", KeySpecIndex: -1},
+				{Name: "latitude", Type: "double", KeySpecIndex: -1},
+				{Name: "member", Type: "string", KeySpecIndex: -1},
+			}},
+		}},
+	"geodist": {Arity: -4, Flags: []string{"readonly"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@geo", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "3.2.0", Group: "geo",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "member1", Type: "string", KeySpecIndex: -1},
+			{Name: "member2", Type: "string", KeySpecIndex: -1},
+			{Name: "unit", Type: "oneof", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "m", Type: "pure-token", KeySpecIndex: -1, Token: "M"},
+				{Name: "km", Type: "pure-token", KeySpecIndex: -1, Token: "KM"},
+				{Name: "ft", Type: "pure-token", KeySpecIndex: -1, Token: "FT"},
+				{Name: "mi", Type: "pure-token", KeySpecIndex: -1, Token: "MI"},
+			}},
+		}},
+	"geohash": {Arity: -2, Flags: []string{"readonly"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@geo", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "3.2.0", Group: "geo",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "member", Type: "string", KeySpecIndex: -1, Multiple: true},
+		}},
+	"geopos": {Arity: -2, Flags: []string{"readonly"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@geo", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "3.2.0", Group: "geo",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "member", Type: "string", KeySpecIndex: -1, Multiple: true},
+		}},
+	"geosearch": {Arity: -7, Flags: []string{"readonly"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@geo", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "6.2.0", Group: "geo", History: []string{"7.0.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "from", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+				{Name: "member", Type: "string", KeySpecIndex: -1, Token: "FROMMEMBER"},
+				{Name: "longitude_latitude", Type: "block", KeySpecIndex: -1, Token: "FROMLONLAT", Args: []docArg{
+					{Name: "longitude", Type: "double", KeySpecIndex: -1},
+					{Name: "latitude", Type: "double", KeySpecIndex: -1},
+				}},
+			}},
+			{Name: "by", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+				{Name: "circle", Type: "block", KeySpecIndex: -1, Args: []docArg{
+					{Name: "radius", Type: "double", KeySpecIndex: -1, Token: "BYRADIUS"},
+					{Name: "unit", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+						{Name: "m", Type: "pure-token", KeySpecIndex: -1, Token: "M"},
+						{Name: "km", Type: "pure-token", KeySpecIndex: -1, Token: "KM"},
+						{Name: "ft", Type: "pure-token", KeySpecIndex: -1, Token: "FT"},
+						{Name: "mi", Type: "pure-token", KeySpecIndex: -1, Token: "MI"},
+					}},
+				}},
+				{Name: "box", Type: "block", KeySpecIndex: -1, Args: []docArg{
+					{Name: "width", Type: "double", KeySpecIndex: -1, Token: "BYBOX"},
+					{Name: "height", Type: "double", KeySpecIndex: -1},
+					{Name: "unit", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+						{Name: "m", Type: "pure-token", KeySpecIndex: -1, Token: "M"},
+						{Name: "km", Type: "pure-token", KeySpecIndex: -1, Token: "KM"},
+						{Name: "ft", Type: "pure-token", KeySpecIndex: -1, Token: "FT"},
+						{Name: "mi", Type: "pure-token", KeySpecIndex: -1, Token: "MI"},
+					}},
+				}},
+			}},
+			{Name: "order", Type: "oneof", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "asc", Type: "pure-token", KeySpecIndex: -1, Token: "ASC"},
+				{Name: "desc", Type: "pure-token", KeySpecIndex: -1, Token: "DESC"},
+			}},
+			{Name: "count", Type: "block", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "COUNT"},
+				{Name: "any", Type: "pure-token", KeySpecIndex: -1, Token: "ANY", Optional: true},
+			}},
+			{Name: "withcoord", Type: "pure-token", KeySpecIndex: -1, Token: "WITHCOORD", Optional: true},
+			{Name: "withdist", Type: "pure-token", KeySpecIndex: -1, Token: "WITHDIST", Optional: true},
+			{Name: "withhash", Type: "pure-token", KeySpecIndex: -1, Token: "WITHHASH", Optional: true},
+		}},
+	"geosearchstore": {Arity: -8, Flags: []string{"write", "denyoom"}, FirstKey: 1, LastKey: 2, Step: 1, Categories: []string{"@write", "@geo", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"OW", "update"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 2, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "6.2.0", Group: "geo", History: []string{"7.0.0"},
+		Args: []docArg{
+			{Name: "destination", Type: "key", KeySpecIndex: 0},
+			{Name: "source", Type: "key", KeySpecIndex: 1},
+			{Name: "from", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+				{Name: "member", Type: "string", KeySpecIndex: -1, Token: "FROMMEMBER"},
+				{Name: "longitude_latitude", Type: "block", KeySpecIndex: -1, Token: "FROMLONLAT", Args: []docArg{
+					{Name: "longitude", Type: "double", KeySpecIndex: -1},
+					{Name: "latitude", Type: "double", KeySpecIndex: -1},
+				}},
+			}},
+			{Name: "by", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+				{Name: "circle", Type: "block", KeySpecIndex: -1, Args: []docArg{
+					{Name: "radius", Type: "double", KeySpecIndex: -1, Token: "BYRADIUS"},
+					{Name: "unit", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+						{Name: "m", Type: "pure-token", KeySpecIndex: -1, Token: "M"},
+						{Name: "km", Type: "pure-token", KeySpecIndex: -1, Token: "KM"},
+						{Name: "ft", Type: "pure-token", KeySpecIndex: -1, Token: "FT"},
+						{Name: "mi", Type: "pure-token", KeySpecIndex: -1, Token: "MI"},
+					}},
+				}},
+				{Name: "box", Type: "block", KeySpecIndex: -1, Args: []docArg{
+					{Name: "width", Type: "double", KeySpecIndex: -1, Token: "BYBOX"},
+					{Name: "height", Type: "double", KeySpecIndex: -1},
+					{Name: "unit", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+						{Name: "m", Type: "pure-token", KeySpecIndex: -1, Token: "M"},
+						{Name: "km", Type: "pure-token", KeySpecIndex: -1, Token: "KM"},
+						{Name: "ft", Type: "pure-token", KeySpecIndex: -1, Token: "FT"},
+						{Name: "mi", Type: "pure-token", KeySpecIndex: -1, Token: "MI"},
+					}},
+				}},
+			}},
+			{Name: "order", Type: "oneof", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "asc", Type: "pure-token", KeySpecIndex: -1, Token: "ASC"},
+				{Name: "desc", Type: "pure-token", KeySpecIndex: -1, Token: "DESC"},
+			}},
+			{Name: "count", Type: "block", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "COUNT"},
+				{Name: "any", Type: "pure-token", KeySpecIndex: -1, Token: "ANY", Optional: true},
+			}},
+			{Name: "storedist", Type: "pure-token", KeySpecIndex: -1, Token: "STOREDIST", Optional: true},
+		}},
+	"georadius": {Arity: -6, Flags: []string{"write", "denyoom", "movablekeys"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@geo", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+			{Notes: "", Flags: []string{"OW", "update"}, BSType: "keyword", BSIndex: 0, BSKeyword: "STORE", BSStartFrom: 6, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+			{Notes: "", Flags: []string{"OW", "update"}, BSType: "keyword", BSIndex: 0, BSKeyword: "STOREDIST", BSStartFrom: 6, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "3.2.0", Group: "geo", DocFlags: []string{"deprecated"}, DeprecatedSince: "6.2.0", History: []string{"6.2.0", "7.0.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "longitude", Type: "double", KeySpecIndex: -1},
+			{Name: "latitude", Type: "double", KeySpecIndex: -1},
+			{Name: "radius", Type: "double", KeySpecIndex: -1},
+			{Name: "unit", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+				{Name: "m", Type: "pure-token", KeySpecIndex: -1, Token: "M"},
+				{Name: "km", Type: "pure-token", KeySpecIndex: -1, Token: "KM"},
+				{Name: "ft", Type: "pure-token", KeySpecIndex: -1, Token: "FT"},
+				{Name: "mi", Type: "pure-token", KeySpecIndex: -1, Token: "MI"},
+			}},
+			{Name: "withcoord", Type: "pure-token", KeySpecIndex: -1, Token: "WITHCOORD", Optional: true},
+			{Name: "withdist", Type: "pure-token", KeySpecIndex: -1, Token: "WITHDIST", Optional: true},
+			{Name: "withhash", Type: "pure-token", KeySpecIndex: -1, Token: "WITHHASH", Optional: true},
+			{Name: "count", Type: "block", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "COUNT"},
+				{Name: "any", Type: "pure-token", KeySpecIndex: -1, Token: "ANY", Since: "6.2.0", Optional: true},
+			}},
+			{Name: "order", Type: "oneof", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "asc", Type: "pure-token", KeySpecIndex: -1, Token: "ASC"},
+				{Name: "desc", Type: "pure-token", KeySpecIndex: -1, Token: "DESC"},
+			}},
+			{Name: "key", Type: "key", KeySpecIndex: 1, Token: "STORE", Optional: true},
+			{Name: "key", Type: "key", KeySpecIndex: 2, Token: "STOREDIST", Optional: true},
+		}},
+	"georadiusbymember": {Arity: -5, Flags: []string{"write", "denyoom", "movablekeys"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@geo", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+			{Notes: "", Flags: []string{"OW", "update"}, BSType: "keyword", BSIndex: 0, BSKeyword: "STORE", BSStartFrom: 5, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+			{Notes: "", Flags: []string{"OW", "update"}, BSType: "keyword", BSIndex: 0, BSKeyword: "STOREDIST", BSStartFrom: 5, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "3.2.0", Group: "geo", DocFlags: []string{"deprecated"}, DeprecatedSince: "6.2.0", History: []string{"7.0.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "member", Type: "string", KeySpecIndex: -1},
+			{Name: "radius", Type: "double", KeySpecIndex: -1},
+			{Name: "unit", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+				{Name: "m", Type: "pure-token", KeySpecIndex: -1, Token: "M"},
+				{Name: "km", Type: "pure-token", KeySpecIndex: -1, Token: "KM"},
+				{Name: "ft", Type: "pure-token", KeySpecIndex: -1, Token: "FT"},
+				{Name: "mi", Type: "pure-token", KeySpecIndex: -1, Token: "MI"},
+			}},
+			{Name: "withcoord", Type: "pure-token", KeySpecIndex: -1, Token: "WITHCOORD", Optional: true},
+			{Name: "withdist", Type: "pure-token", KeySpecIndex: -1, Token: "WITHDIST", Optional: true},
+			{Name: "withhash", Type: "pure-token", KeySpecIndex: -1, Token: "WITHHASH", Optional: true},
+			{Name: "count", Type: "block", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "COUNT"},
+				{Name: "any", Type: "pure-token", KeySpecIndex: -1, Token: "ANY", Optional: true},
+			}},
+			{Name: "order", Type: "oneof", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "asc", Type: "pure-token", KeySpecIndex: -1, Token: "ASC"},
+				{Name: "desc", Type: "pure-token", KeySpecIndex: -1, Token: "DESC"},
+			}},
+			{Name: "key", Type: "key", KeySpecIndex: 1, Token: "STORE", Optional: true},
+			{Name: "key", Type: "key", KeySpecIndex: 2, Token: "STOREDIST", Optional: true},
+		}},
+	"georadius_ro": {Arity: -6, Flags: []string{"readonly"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@geo", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "3.2.10", Group: "geo", DocFlags: []string{"deprecated"}, DeprecatedSince: "6.2.0", History: []string{"6.2.0"},
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "longitude", Type: "double", KeySpecIndex: -1},
+			{Name: "latitude", Type: "double", KeySpecIndex: -1},
+			{Name: "radius", Type: "double", KeySpecIndex: -1},
+			{Name: "unit", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+				{Name: "m", Type: "pure-token", KeySpecIndex: -1, Token: "M"},
+				{Name: "km", Type: "pure-token", KeySpecIndex: -1, Token: "KM"},
+				{Name: "ft", Type: "pure-token", KeySpecIndex: -1, Token: "FT"},
+				{Name: "mi", Type: "pure-token", KeySpecIndex: -1, Token: "MI"},
+			}},
+			{Name: "withcoord", Type: "pure-token", KeySpecIndex: -1, Token: "WITHCOORD", Optional: true},
+			{Name: "withdist", Type: "pure-token", KeySpecIndex: -1, Token: "WITHDIST", Optional: true},
+			{Name: "withhash", Type: "pure-token", KeySpecIndex: -1, Token: "WITHHASH", Optional: true},
+			{Name: "count", Type: "block", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "COUNT"},
+				{Name: "any", Type: "pure-token", KeySpecIndex: -1, Token: "ANY", Since: "6.2.0", Optional: true},
+			}},
+			{Name: "order", Type: "oneof", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "asc", Type: "pure-token", KeySpecIndex: -1, Token: "ASC"},
+				{Name: "desc", Type: "pure-token", KeySpecIndex: -1, Token: "DESC"},
+			}},
+		}},
+	"georadiusbymember_ro": {Arity: -5, Flags: []string{"readonly"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@read", "@geo", "@slow"}, Tips: nil,
+		KeySpecs: []keySpec{
+			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},
+		},
+		Since: "3.2.10", Group: "geo", DocFlags: []string{"deprecated"}, DeprecatedSince: "6.2.0",
+		Args: []docArg{
+			{Name: "key", Type: "key", KeySpecIndex: 0},
+			{Name: "member", Type: "string", KeySpecIndex: -1},
+			{Name: "radius", Type: "double", KeySpecIndex: -1},
+			{Name: "unit", Type: "oneof", KeySpecIndex: -1, Args: []docArg{
+				{Name: "m", Type: "pure-token", KeySpecIndex: -1, Token: "M"},
+				{Name: "km", Type: "pure-token", KeySpecIndex: -1, Token: "KM"},
+				{Name: "ft", Type: "pure-token", KeySpecIndex: -1, Token: "FT"},
+				{Name: "mi", Type: "pure-token", KeySpecIndex: -1, Token: "MI"},
+			}},
+			{Name: "withcoord", Type: "pure-token", KeySpecIndex: -1, Token: "WITHCOORD", Optional: true},
+			{Name: "withdist", Type: "pure-token", KeySpecIndex: -1, Token: "WITHDIST", Optional: true},
+			{Name: "withhash", Type: "pure-token", KeySpecIndex: -1, Token: "WITHHASH", Optional: true},
+			{Name: "count", Type: "block", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "count", Type: "integer", KeySpecIndex: -1, Token: "COUNT"},
+				{Name: "any", Type: "pure-token", KeySpecIndex: -1, Token: "ANY", Optional: true},
+			}},
+			{Name: "order", Type: "oneof", KeySpecIndex: -1, Optional: true, Args: []docArg{
+				{Name: "asc", Type: "pure-token", KeySpecIndex: -1, Token: "ASC"},
+				{Name: "desc", Type: "pure-token", KeySpecIndex: -1, Token: "DESC"},
+			}},
+		}},
 	"sort": {Arity: -2, Flags: []string{"write", "denyoom", "movablekeys"}, FirstKey: 1, LastKey: 1, Step: 1, Categories: []string{"@write", "@set", "@sortedset", "@list", "@slow", "@dangerous"}, Tips: nil,
 		KeySpecs: []keySpec{
 			{Notes: "", Flags: []string{"RO", "access"}, BSType: "index", BSIndex: 1, BSKeyword: "", BSStartFrom: 0, FKType: "range", LastKey: 0, KeyStep: 1, Limit: 0, KeyNumIdx: 0, FirstKey: 0},

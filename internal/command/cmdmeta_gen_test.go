@@ -40,6 +40,8 @@ var metaCommands = strings.Fields(`
 	zrangestore zrevrange zrangebyscore zrevrangebyscore zrangebylex zrevrangebylex
 	zremrangebyrank zremrangebyscore zremrangebylex zpopmin zpopmax zmpop zrandmember
 	zunion zinter zdiff zunionstore zinterstore zdiffstore zintercard zscan
+	geoadd geodist geohash geopos geosearch geosearchstore georadius
+	georadiusbymember georadius_ro georadiusbymember_ro
 	sort sort_ro
 	blpop brpop brpoplpush blmove blmpop bzpopmin bzpopmax bzmpop
 	multi exec discard watch unwatch

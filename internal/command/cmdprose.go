@@ -130,6 +130,24 @@ var cmdProse = map[string]prose{
 
 	"sort":    {Summary: "Sorts the elements of a list, set or sorted set, optionally by other keys, and returns or stores them.", Complexity: "O(N+M*log(M)) for N elements and M returned"},
 	"sort_ro": {Summary: "Sorts the elements of a list, set or sorted set without storing the result.", Complexity: "O(N+M*log(M)) for N elements and M returned"},
+	// geospatial indexes
+	"geoadd": {Summary: "Adds members with their longitude and latitude to a geospatial index (a sorted set), or moves them.", Complexity: "O(log(N)) per member, N the size of the set",
+		History: []string{"The NX, XX and CH options appeared."}},
+	"geodist":   {Summary: "Returns the distance between two members of a geospatial index.", Complexity: "O(log(N))"},
+	"geohash":   {Summary: "Returns the standard 11-character geohash strings of members of a geospatial index.", Complexity: "O(log(N)) per member, N the size of the set"},
+	"geopos":    {Summary: "Returns the longitude and latitude of members of a geospatial index.", Complexity: "O(N) where N is the number of members asked for"},
+	"geosearch": {Summary: "Returns the members of a geospatial index inside a circle or a box around a member or a position.", Complexity: "O(N+log(M)) where N is the number of members in the grid cells around the area and M the size of the set", History: []string{"Unit names are accepted in upper case."}},
+	"geosearchstore": {Summary: "Stores the members of a geospatial index inside a circle or a box, with their positions or distances, in another key.", Complexity: "O(N+log(M)) where N is the number of members in the grid cells around the area and M the size of the set",
+		History: []string{"Unit names are accepted in upper case."}},
+	"georadius": {Summary: "Returns or stores the members of a geospatial index within a radius of a position.", Complexity: "O(N+log(M)) where N is the number of members in the grid cells around the circle and M the size of the set",
+		History: []string{"COUNT takes the ANY option.", "Unit names are accepted in upper case."}, ReplacedBy: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument"},
+	"georadiusbymember": {Summary: "Returns or stores the members of a geospatial index within a radius of one of its members.", Complexity: "O(N+log(M)) where N is the number of members in the grid cells around the circle and M the size of the set",
+		History: []string{"Unit names are accepted in upper case."}, ReplacedBy: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments"},
+	"georadius_ro": {Summary: "Returns the members of a geospatial index within a radius of a position (the read-only GEORADIUS).", Complexity: "O(N+log(M)) where N is the number of members in the grid cells around the circle and M the size of the set",
+		History: []string{"COUNT takes the ANY option."}, ReplacedBy: "`GEOSEARCH` with the `BYRADIUS` argument"},
+	"georadiusbymember_ro": {Summary: "Returns the members of a geospatial index within a radius of one of its members (the read-only GEORADIUSBYMEMBER).", Complexity: "O(N+log(M)) where N is the number of members in the grid cells around the circle and M the size of the set",
+		ReplacedBy: "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments"},
+
 	// persistence
 	"save": {Summary: "Writes a sealed snapshot of the dataset to disk, blocking until it is done.", Complexity: "O(N) where N is the number of keys"},
 	"bgsave": {Summary: "Writes a sealed point-in-time snapshot of the dataset in the background while clients go on.", Complexity: "O(1) to start; the snapshot is O(N)",

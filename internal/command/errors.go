@@ -179,6 +179,23 @@ const (
 	ErrWeightFloat         = "ERR weight value is not a float"
 )
 
+// Geo family (geo.go).
+const (
+	ErrGeoLonLat         = "ERR invalid longitude,latitude pair %s,%s"
+	ErrGeoUnit           = "ERR unsupported unit provided. please use M, KM, FT, MI"
+	ErrGeoRadiusNumeric  = "ERR need numeric radius"
+	ErrGeoWidthNumeric   = "ERR need numeric width"
+	ErrGeoHeightNumeric  = "ERR need numeric height"
+	ErrGeoRadiusNegative = "ERR radius cannot be negative"
+	ErrGeoBoxNegative    = "ERR height or width cannot be negative"
+	ErrGeoCount          = "ERR COUNT must be > 0"
+	ErrGeoStoreWith      = "ERR %s is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+	ErrGeoFrom           = "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for %s"
+	ErrGeoBy             = "ERR exactly one of BYRADIUS and BYBOX can be specified for %s"
+	ErrGeoAnyCount       = "ERR the ANY argument requires COUNT argument"
+	ErrGeoMember         = "ERR could not decode requested zset member"
+)
+
 // SORT (sort.go).
 const ErrSortScore = "ERR One or more scores can't be converted into double"
 

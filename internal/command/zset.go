@@ -187,11 +187,14 @@ func lexRanks(z *zset.ZSet, r lexRange) (int, int) {
 	return from, max(from, to)
 }
 
-func zaddCmd(c *Ctx) {
+func zaddCmd(c *Ctx) { zaddArgs(c, c.Args) }
+
+// zaddArgs is ZADD with the given arguments (GEOADD passes its own).
+func zaddArgs(c *Ctx, args [][]byte) {
 	var nx, xx, gt, lt, ch, incr bool
 	i := 2
-	for ; i < len(c.Args); i++ {
-		a := c.Args[i]
+	for ; i < len(args); i++ {
+		a := args[i]
 		switch {
 		case eqFold(a, "nx"):
 			nx = true
@@ -210,7 +213,7 @@ func zaddCmd(c *Ctx) {
 		}
 	}
 pairs:
-	n := len(c.Args) - i
+	n := len(args) - i
 	if n == 0 || n%2 != 0 {
 		c.SyntaxError()
 		return
@@ -228,14 +231,14 @@ pairs:
 	}
 	scores := make([]float64, n/2)
 	for j := range scores {
-		f, ok := parseScoreArg(c.Args[i+2*j])
+		f, ok := parseScoreArg(args[i+2*j])
 		if !ok {
 			c.Error(ErrNotFloat)
 			return
 		}
 		scores[j] = f
 	}
-	e, z, ok := c.getZSet(c.Args[1], true)
+	e, z, ok := c.getZSet(args[1], true)
 	if !ok {
 		return
 	}
@@ -251,10 +254,10 @@ pairs:
 	if e == nil {
 		maxLen := 0
 		for j := range scores {
-			maxLen = max(maxLen, len(c.Args[i+2*j+1]))
+			maxLen = max(maxLen, len(args[i+2*j+1]))
 		}
 		z = zset.NewSized(len(scores), maxLen, lim)
-		e = c.DB.SetObject(c.Args[1], z, c.Now)
+		e = c.DB.SetObject(args[1], z, c.Now)
 	} else {
 		c.DB.WillModify(e)
 	}
@@ -262,7 +265,7 @@ pairs:
 	var result float64
 	aborted := false
 	for j, score := range scores {
-		member := c.Args[i+2*j+1]
+		member := args[i+2*j+1]
 		cur, exists := z.Score(member)
 		switch {
 		case exists && nx, !exists && xx:
@@ -299,7 +302,7 @@ pairs:
 	}
 	if added+changed > 0 {
 		c.DB.Modified(e, int64(added+changed))
-		c.notify(evZset, pickEvent("zincr", "zadd", incr), c.Args[1])
+		c.notify(evZset, pickEvent("zincr", "zadd", incr), args[1])
 	}
 	if incr {
 		if aborted {
@@ -624,7 +627,11 @@ func (c *Ctx) replyElems(out []zset.Elem, withScores bool) {
 
 // storeZSet replaces dst by a sorted set of elems (deleting it when there
 // are none) and replies the cardinality.
-func (c *Ctx) storeZSet(dst []byte, elems []zset.Elem) {
+func (c *Ctx) storeZSet(dst []byte, elems []zset.Elem) { c.storeZSetAs(dst, elems, c.Cmd.Name) }
+
+// storeZSetAs is storeZSet announcing the new set with the given event
+// (GEORADIUS STORE's "georadiusstore", ...).
+func (c *Ctx) storeZSetAs(dst []byte, elems []zset.Elem, event string) {
 	if len(elems) == 0 {
 		if c.DB.Delete(dst, c.Now) {
 			c.notify(evGeneric, "del", dst)
@@ -642,7 +649,7 @@ func (c *Ctx) storeZSet(dst []byte, elems []zset.Elem) {
 		z.Set([]byte(e.Member), e.Score, lim)
 	}
 	c.DB.SetObject(dst, z, c.Now)
-	c.notify(evZset, c.Cmd.Name, dst)
+	c.notify(evZset, event, dst)
 	c.W.Int(int64(z.Len()))
 }
 

@@ -51,6 +51,7 @@ func TestImportRules(t *testing.T) {
 		// Strings with a structure (bitmaps, HyperLogLogs): pure byte arithmetic.
 		{"internal/types/bitmap", nil},
 		{"internal/types/hll", nil},
+		{"internal/types/geo", nil},
 		{"internal/config", []string{"internal/glob"}},
 		// The Lua engine knows the protocol, never the keyspace: commands reach it through a callback.
 		{"internal/script", []string{"internal/resp"}},
