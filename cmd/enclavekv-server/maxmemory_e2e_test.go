@@ -17,6 +17,12 @@ func infoField(t *testing.T, c *redis.Client, section, field string) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return fieldOf(t, info, section, field)
+}
+
+// fieldOf reads an integer field from an INFO reply.
+func fieldOf(t *testing.T, info, section, field string) int64 {
+	t.Helper()
 	for _, line := range strings.Split(info, "\r\n") {
 		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -69,8 +75,16 @@ func TestMaxmemoryEvictsLRU(t *testing.T) {
 	if err := fill(t, c, "k", 64<<10, 1000); err != nil {
 		t.Fatalf("a write failed under allkeys-lru: %v", err)
 	}
-	evicted := infoField(t, c, "stats", "evicted_keys")
-	n := c.DBSize(ctx).Val()
+	// One transaction: the background cycle may evict between two reads.
+	var stats *redis.StringCmd
+	var size *redis.IntCmd
+	if _, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		stats, size = p.Info(ctx, "stats"), p.DBSize(ctx)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	evicted, n := fieldOf(t, stats.Val(), "stats", "evicted_keys"), size.Val()
 	used := infoField(t, c, "memory", "used_memory")
 	t.Logf("limit %d MB: kept %d keys, evicted %d, used_memory %d", limit>>20, n, evicted, used)
 	if evicted == 0 || n == 0 || evicted+n != 64<<10 {
