@@ -1,6 +1,6 @@
 package integration
 
-// The golden RDB files written by real Redis (../shared/testdata/rdb):
+// The golden RDB files written by real Redis (internal/rdb/testdata):
 // redis-server 7.0 loads each one at start, enclavekv gets the same keys
 // by RESTORE (what `enclavekv rdb import` does), and every key is then
 // read back from both and compared: type, encoding, expiry and content —
@@ -21,7 +21,9 @@ import (
 	"github.com/enclavekv/enclavekv/internal/rdb"
 )
 
-const goldenDir = "../../shared/testdata/rdb"
+// The golden files, as internal/rdb keeps them (copied from
+// ../shared/testdata/rdb, which a clean clone does not have).
+const goldenDir = "../internal/rdb/testdata"
 
 func TestGoldenRDBLoadsLikeRedis(t *testing.T) {
 	if selfTest() {
