@@ -64,6 +64,14 @@ func TestCompatGoldenFiles(t *testing.T) {
 				t.Fatal("redis-server loaded no keys")
 			}
 			got := loadFile(t, filepath.Join("testdata", name))
+			// Redis drops keys whose expiry has passed when it loads a
+			// file; the golden files' expiries were a year out when they
+			// were written and are in the past by now.
+			for k, st := range got.state {
+				if st.ExpireMs != 0 && st.ExpireMs <= time.Now().UnixMilli() {
+					delete(got.state, k)
+				}
+			}
 			compareStates(t, got.state, want)
 			if n := strings.Count(rs.log(), "skipping empty key"); n != len(got.empty) {
 				t.Errorf("redis skipped %d empty keys, Load reported %d: %v", n, len(got.empty), got.empty)
