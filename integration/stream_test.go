@@ -44,6 +44,15 @@ func TestDiffStreamBlockedXRead(t *testing.T) {
 	diffDo(t, w, "XADD", "s", "5-1", "f", "v")
 	diffRead(t, a)
 
+	// XSETID moves the last ID without an entry: the waiter keeps
+	// waiting, and the next XADD serves it.
+	diffSend(t, a, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+	diffNoReply(t, a, quiet)
+	diffDo(t, w, "XSETID", "s", "5-5")
+	diffNoReply(t, a, quiet)
+	diffDo(t, w, "XADD", "s", "5-6", "f", "v")
+	diffRead(t, a)
+
 	// RESP3 waiters get a map.
 	diffDoMode(t, a, "~any", "HELLO", "3")
 	diffSend(t, a, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
@@ -99,6 +108,14 @@ func TestDiffStreamBlockedXReadGroup(t *testing.T) {
 	diffRead(t, b)
 	diffDo(t, w, "XPENDING", "s", "g")
 	diffDo(t, w, "XINFO", "GROUPS", "s")
+
+	// Nor does XSETID wake a group reader.
+	diffSend(t, a, "XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">")
+	diffNoReply(t, a, quiet)
+	diffDo(t, w, "XSETID", "s", "2-5")
+	diffNoReply(t, a, quiet)
+	diffDo(t, w, "XADD", "s", "2-6", "f", "v")
+	diffRead(t, a)
 
 	// A waiter on ">" is served only past the group's last delivered ID.
 	diffSend(t, a, "XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">")
@@ -170,7 +187,7 @@ func TestDiffStreamDumpRestore(t *testing.T) {
 			mirror.do("COPY", key, moved)
 			diffDo(t, a, "XINFO", "STREAM", moved, "FULL", "COUNT", "0")
 			diffDo(t, a, "XINFO", "GROUPS", moved)
-			diffDo(t, a, "XADD", moved, "*", "more", "x")
+			diffDo(t, a, "XADD", moved, "100000-1", "more", "x")
 			diffDo(t, a, "XLEN", moved)
 		}
 	}

@@ -264,4 +264,5 @@ const (
 	ErrXClaimOption            = "ERR Unrecognized XCLAIM option '%s'"
 	ErrXAutoClaimMinIdle       = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
 	ErrXAutoClaimCount         = "ERR COUNT must be > 0"
+	ErrXAutoClaimMemory        = "ERR Insufficient memory, failed allocating transient memory, COUNT too high."
 )

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/enclavekv/enclavekv/internal/keyspace"
+	"github.com/enclavekv/enclavekv/internal/resp"
 	"github.com/enclavekv/enclavekv/internal/types/stream"
 )
 
@@ -521,12 +522,10 @@ func (c *Ctx) parseXRead(xreadgroup bool) (a xreadArgs, ok bool) {
 				c.Error(ErrTimeoutNegative)
 				return a, false
 			}
-			if t > 0 && t > math.MaxInt64-c.Now {
-				c.Error(ErrTimeoutRange)
-				return a, false
-			}
+			// Redis 7.0 adds the time without an overflow check: a
+			// timeout past the end of time waits for ever.
 			a.block, a.deadline = true, 0
-			if t > 0 {
+			if t > 0 && t <= math.MaxInt64-c.Now {
 				a.deadline = c.Now + t
 			}
 		case eqFold(opt, "count") && more > 0:
@@ -615,56 +614,52 @@ func (c *Ctx) xread(xreadgroup bool) {
 	if !ok {
 		return
 	}
-	// Which keys can be served now: decided before any reply is written,
-	// as the reply starts with their number.
-	type served struct {
-		s       *stream.Stream
-		e       *keyspace.Entry
-		from    stream.ID
-		history bool
-	}
-	var serve []int
-	plan := make([]served, len(a.keys))
+	// Keys are served one after the other, as Redis does: a key named
+	// twice finds nothing new the second time. The reply starts with the
+	// number served, so the parts go to a scratch writer first.
+	out := c.W
+	parts := &resp.Writer{Proto: out.Proto}
+	c.W = parts
+	served := 0
 	for i, key := range a.keys {
 		e, s, _ := c.getStream(key, false)
 		if e == nil {
 			continue
 		}
-		p := served{s: s, e: e, from: a.ids[i]}
+		from, history := a.ids[i], false
 		if a.group != nil {
 			g := s.Group(a.group)
 			switch {
-			case a.ids[i] != stream.MaxID:
-				p.history = true
-				serve = append(serve, i)
+			case from != stream.MaxID:
+				history = true
 			case s.Len() > 0 && g.LastID.Less(s.LastValidID()):
-				p.from = g.LastID
-				serve = append(serve, i)
-			}
-		} else if s.Len() > 0 && a.ids[i].Less(s.LastValidID()) {
-			serve = append(serve, i)
-		}
-		plan[i] = p
-	}
-	if len(serve) > 0 {
-		c.xreadReplyHeader(len(serve))
-		for _, i := range serve {
-			p := plan[i]
-			c.xreadReplyKey(a.keys[i])
-			if a.group == nil {
-				start, _ := p.from.Next()
-				c.replyStreamRange(p.s, start, stream.MaxID, false, a.count)
+				from = g.LastID
+			default:
 				continue
 			}
-			// The consumer is made only when something is served.
-			g := p.s.Group(a.group)
-			cons := c.streamConsumer(p.e, g, a.consumer, a.keys[i])
-			if p.history {
-				c.replyConsumerHistory(p.e, p.s, cons, p.from, a.count)
-			} else {
-				c.deliverNew(p.e, p.s, g, cons, p.from, a.count, a.noAck)
-			}
+		} else if s.Len() == 0 || !from.Less(s.LastValidID()) {
+			continue
 		}
+		served++
+		c.xreadReplyKey(key)
+		if a.group == nil {
+			start, _ := from.Next()
+			c.replyStreamRange(s, start, stream.MaxID, false, a.count)
+			continue
+		}
+		// The consumer is made only when something is served.
+		g := s.Group(a.group)
+		cons := c.streamConsumer(e, g, a.consumer, key)
+		if history {
+			c.replyConsumerHistory(e, s, cons, from, a.count)
+		} else {
+			c.deliverNew(e, s, g, cons, from, a.count, a.noAck)
+		}
+	}
+	c.W = out
+	if served > 0 {
+		c.xreadReplyHeader(served)
+		c.W.Raw(parts.Buf)
 		return
 	}
 	if !a.block {
@@ -699,7 +694,9 @@ func (c *Ctx) xread(xreadgroup bool) {
 			s, isStream = e.Obj.(*stream.Stream)
 		}
 		if group == nil {
-			if !isStream || !ids[i].Less(s.LastID) {
+			// Only new entries wake a waiter (XSETID moving the last ID
+			// does not, as in Redis, where only XADD signals).
+			if !isStream || !ids[i].Less(s.LastID) || !hasEntryAfter(s, ids[i]) {
 				return false
 			}
 			start, _ := ids[i].Next()
@@ -717,7 +714,7 @@ func (c *Ctx) xread(xreadgroup bool) {
 			c.Error(ErrNoGroupBlocked)
 			return true
 		}
-		if !g.LastID.Less(s.LastID) {
+		if !g.LastID.Less(s.LastID) || !hasEntryAfter(s, g.LastID) {
 			return false
 		}
 		cons := c.streamConsumer(e, g, consumer, key)
@@ -726,6 +723,20 @@ func (c *Ctx) xread(xreadgroup bool) {
 		c.deliverNew(e, s, g, cons, g.LastID, count, noAck)
 		return true
 	})
+}
+
+// hasEntryAfter reports whether s has a live entry with an ID above id.
+func hasEntryAfter(s *stream.Stream, id stream.ID) bool {
+	start, ok := id.Next()
+	if !ok {
+		return false
+	}
+	found := false
+	s.Range(start, stream.MaxID, false, func(*stream.Entry) bool {
+		found = true
+		return false
+	})
+	return found
 }
 
 // xreadReplyHeader starts an XREAD reply of n keys: an array of [key,

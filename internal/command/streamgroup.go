@@ -85,11 +85,11 @@ func (c *Ctx) replyConsumerHistory(e *keyspace.Entry, s *stream.Stream, cons *st
 		c.W.Array(0)
 		return
 	}
-	pel := cons.Pending()
-	pel = pel[stream.PendingFrom(pel, start):]
-	if count > 0 && int64(len(pel)) > count {
-		pel = pel[:count]
-	}
+	var pel []*stream.Pending
+	cons.AscendPending(start, func(p *stream.Pending) bool {
+		pel = append(pel, p)
+		return count <= 0 || int64(len(pel)) < count
+	})
 	c.W.Array(len(pel))
 	for _, p := range pel {
 		en := s.Get(p.ID)
@@ -112,19 +112,22 @@ func xgroupCmd(c *Ctx) {
 	sub := c.Cmd.Name[len("xgroup|"):]
 	mkstream := false
 	entriesRead := int64(stream.InvalidRead)
-	if sub == "create" {
+	// Argument counts and options are checked before the key is looked
+	// up, as Redis does.
+	if sub == "create" && len(c.Args) > 8 || sub == "setid" && len(c.Args) != 5 && len(c.Args) != 7 {
+		c.subcommandSyntaxError()
+		return
+	}
+	switch {
+	case sub == "create" && len(c.Args) <= 8:
 		for i := 5; i < len(c.Args); {
 			switch {
 			case eqFold(c.Args[i], "mkstream"):
 				mkstream = true
 				i++
 			case eqFold(c.Args[i], "entriesread") && i+1 < len(c.Args):
-				n, ok := c.intArg(c.Args[i+1])
+				n, ok := c.entriesReadArg(c.Args[i+1])
 				if !ok {
-					return
-				}
-				if n < 0 && n != stream.InvalidRead {
-					c.Error(ErrStreamEntriesRead)
 					return
 				}
 				entriesRead = n
@@ -134,6 +137,16 @@ func xgroupCmd(c *Ctx) {
 				return
 			}
 		}
+	case sub == "setid" && len(c.Args) == 7:
+		if !eqFold(c.Args[5], "entriesread") {
+			c.subcommandSyntaxError()
+			return
+		}
+		n, ok := c.entriesReadArg(c.Args[6])
+		if !ok {
+			return
+		}
+		entriesRead = n
 	}
 	key, name := c.Args[2], c.Args[3]
 	e, s, ok := c.getStream(key, true)
@@ -154,10 +167,6 @@ func xgroupCmd(c *Ctx) {
 	}
 	switch sub {
 	case "create":
-		if len(c.Args) > 8 {
-			c.subcommandSyntaxError()
-			return
-		}
 		var id stream.ID
 		if a := c.Args[4]; len(a) == 1 && a[0] == '$' {
 			if s != nil {
@@ -180,30 +189,11 @@ func xgroupCmd(c *Ctx) {
 		c.Dirty(1)
 		c.W.OK()
 	case "setid":
-		if len(c.Args) != 5 && len(c.Args) != 7 {
-			c.subcommandSyntaxError()
-			return
-		}
 		var id stream.ID
 		if a := c.Args[4]; len(a) == 1 && a[0] == '$' {
 			id = s.LastID
 		} else if id, ok = c.streamID(a, 0, false); !ok {
 			return
-		}
-		if len(c.Args) == 7 {
-			if !eqFold(c.Args[5], "entriesread") {
-				c.subcommandSyntaxError()
-				return
-			}
-			n, ok := c.intArg(c.Args[6])
-			if !ok {
-				return
-			}
-			if n < 0 && n != stream.InvalidRead {
-				c.Error(ErrStreamEntriesRead)
-				return
-			}
-			entriesRead = n
 		}
 		c.DB.WillModify(e)
 		g.LastID, g.EntriesRead = id, entriesRead
@@ -240,6 +230,16 @@ func xgroupCmd(c *Ctx) {
 		c.Dirty(1)
 		c.W.Int(int64(n))
 	}
+}
+
+// entriesReadArg parses ENTRIESREAD's value: a counter, or -1 for unknown.
+func (c *Ctx) entriesReadArg(arg []byte) (int64, bool) {
+	n, ok := c.intArg(arg)
+	if ok && n < 0 && n != stream.InvalidRead {
+		c.Error(ErrStreamEntriesRead)
+		return 0, false
+	}
+	return n, ok
 }
 
 func xgroupHelpCmd(c *Ctx) {
@@ -353,18 +353,17 @@ func xpendingCmd(c *Ctx) {
 	if !ok {
 		return
 	}
-	pel := g.PEL()
 	if n == 3 {
 		c.W.Array(4)
-		c.W.Int(int64(len(pel)))
-		if len(pel) == 0 {
+		c.W.Int(int64(g.PendingCount()))
+		if g.PendingCount() == 0 {
 			c.W.Null()
 			c.W.Null()
 			c.W.NullArray()
 			return
 		}
-		c.replyStreamID(pel[0].ID)
-		c.replyStreamID(pel[len(pel)-1].ID)
+		c.replyStreamID(g.FirstPending().ID)
+		c.replyStreamID(g.LastPending().ID)
 		var busy []*stream.Consumer
 		for _, cons := range g.Consumers() {
 			if cons.PendingCount() > 0 {
@@ -379,25 +378,26 @@ func xpendingCmd(c *Ctx) {
 		}
 		return
 	}
+	ascend := g.AscendPending
 	if consumer != nil {
 		cons := g.Consumer(consumer)
 		if cons == nil {
 			c.W.Array(0)
 			return
 		}
-		pel = cons.Pending()
+		ascend = cons.AscendPending
 	}
 	var out []*stream.Pending
-	for _, p := range pel[stream.PendingFrom(pel, start):] {
+	ascend(start, func(p *stream.Pending) bool {
 		if count == 0 || end.Less(p.ID) {
-			break
+			return false
 		}
-		if minIdle != 0 && c.Now-p.DeliveryTime < minIdle {
-			continue
+		if minIdle == 0 || c.Now-p.DeliveryTime >= minIdle {
+			out = append(out, p)
+			count--
 		}
-		out = append(out, p)
-		count--
-	}
+		return true
+	})
 	c.W.Array(len(out))
 	for _, p := range out {
 		c.W.Array(4)
@@ -531,6 +531,10 @@ func xclaimCmd(c *Ctx) {
 	}
 }
 
+// xautoclaimMaxCount is the largest COUNT whose 16 bytes per ID Redis can
+// allocate on a 64-bit machine (a 47-bit address space).
+const xautoclaimMaxCount = 1 << 47 / 16
+
 func xautoclaimCmd(c *Ctx) {
 	minIdle, ok := c.intArgOr(c.Args[4], ErrXAutoClaimMinIdle)
 	if !ok {
@@ -565,48 +569,62 @@ func xautoclaimCmd(c *Ctx) {
 	if !ok {
 		return
 	}
+	// Redis allocates room for count deleted IDs up front, and refuses a
+	// count the address space cannot hold.
+	if count > xautoclaimMaxCount {
+		c.Error(ErrXAutoClaimMemory)
+		return
+	}
 	c.DB.WillModify(e)
 	attempts := count * 10
 	var cons *stream.Consumer
 	var claimed []*stream.Entry
 	var claimedIDs, deleted []stream.ID
-	pel := g.PEL()
-	i := stream.PendingFrom(pel, start)
-	for attempts > 0 && count > 0 && i < len(pel) {
+	// next returns the first pending entry at or after from.
+	next := func(from stream.ID) *stream.Pending {
+		var found *stream.Pending
+		g.AscendPending(from, func(p *stream.Pending) bool {
+			found = p
+			return false
+		})
+		return found
+	}
+	p := next(start)
+	for attempts > 0 && count > 0 && p != nil {
 		attempts--
-		p := pel[i]
-		en := s.Get(p.ID)
+		id := p.ID
+		after, more := id.Next()
+		en := s.Get(id)
 		if en == nil {
-			deleted = append(deleted, p.ID)
-			g.Ack(p.ID) // pel shrinks: i now points at the next entry
-			pel = g.PEL()
+			deleted = append(deleted, id)
+			g.Ack(id)
 			c.Dirty(1)
 			count--
-			continue
+		} else if minIdle == 0 || c.Now-p.DeliveryTime >= minIdle {
+			if cons == nil {
+				cons = c.streamConsumer(e, g, c.Args[3], c.Args[1])
+			}
+			g.Claim(p, cons)
+			p.DeliveryTime = c.Now
+			if !justID {
+				p.DeliveryCount++
+			}
+			claimed = append(claimed, en)
+			claimedIDs = append(claimedIDs, id)
+			count--
+			c.Dirty(1)
 		}
-		i++
-		if minIdle != 0 && c.Now-p.DeliveryTime < minIdle {
-			continue
+		p = nil
+		if more {
+			p = next(after)
 		}
-		if cons == nil {
-			cons = c.streamConsumer(e, g, c.Args[3], c.Args[1])
-		}
-		g.Claim(p, cons)
-		p.DeliveryTime = c.Now
-		if !justID {
-			p.DeliveryCount++
-		}
-		claimed = append(claimed, en)
-		claimedIDs = append(claimedIDs, p.ID)
-		count--
-		c.Dirty(1)
 	}
-	var next stream.ID
-	if i < len(pel) {
-		next = pel[i].ID
+	var cursor stream.ID
+	if p != nil {
+		cursor = p.ID
 	}
 	c.W.Array(3)
-	c.replyStreamID(next)
+	c.replyStreamID(cursor)
 	c.W.Array(len(claimedIDs))
 	for k, id := range claimedIDs {
 		if justID {

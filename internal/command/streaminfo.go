@@ -65,7 +65,7 @@ func xinfoGroupsCmd(c *Ctx) {
 		c.W.BulkString("consumers")
 		c.W.Int(int64(len(g.Consumers())))
 		c.W.BulkString("pending")
-		c.W.Int(int64(len(g.PEL())))
+		c.W.Int(int64(g.PendingCount()))
 		c.W.BulkString("last-delivered-id")
 		c.replyStreamID(g.LastID)
 		c.W.BulkString("entries-read")
@@ -179,9 +179,9 @@ func xinfoStreamCmd(c *Ctx) {
 		c.W.BulkString("lag")
 		c.replyLag(s, g)
 		c.W.BulkString("pel-count")
-		c.W.Int(int64(len(g.PEL())))
+		c.W.Int(int64(g.PendingCount()))
 		c.W.BulkString("pending")
-		pel := limitPending(g.PEL(), count)
+		pel := firstPending(g.AscendPending, count)
 		c.W.Array(len(pel))
 		for _, p := range pel {
 			c.W.Array(4)
@@ -201,7 +201,7 @@ func xinfoStreamCmd(c *Ctx) {
 			c.W.BulkString("pel-count")
 			c.W.Int(int64(cons.PendingCount()))
 			c.W.BulkString("pending")
-			cpel := limitPending(cons.Pending(), count)
+			cpel := firstPending(cons.AscendPending, count)
 			c.W.Array(len(cpel))
 			for _, p := range cpel {
 				c.W.Array(3)
@@ -213,11 +213,15 @@ func xinfoStreamCmd(c *Ctx) {
 	}
 }
 
-func limitPending(pel []*stream.Pending, count int64) []*stream.Pending {
-	if count > 0 && int64(len(pel)) > count {
-		return pel[:count]
-	}
-	return pel
+// firstPending lists up to count (0: all) pending entries from a list's
+// ascend method.
+func firstPending(ascend func(stream.ID, func(*stream.Pending) bool), count int64) []*stream.Pending {
+	var out []*stream.Pending
+	ascend(stream.ID{}, func(p *stream.Pending) bool {
+		out = append(out, p)
+		return count <= 0 || int64(len(out)) < count
+	})
+	return out
 }
 
 func xinfoHelpCmd(c *Ctx) {

@@ -25,14 +25,16 @@ func streamValue(s *stream.Stream) *rdb.Stream {
 	})
 	for _, g := range s.Groups() {
 		rg := rdb.StreamGroup{Name: g.Name, LastID: rdb.StreamID(g.LastID), EntriesRead: g.EntriesRead}
-		for _, p := range g.PEL() {
+		g.AscendPending(stream.ID{}, func(p *stream.Pending) bool {
 			rg.PEL = append(rg.PEL, rdb.PendingEntry{ID: rdb.StreamID(p.ID), DeliveryTimeMs: p.DeliveryTime, DeliveryCount: p.DeliveryCount})
-		}
+			return true
+		})
 		for _, c := range g.Consumers() {
 			rc := rdb.Consumer{Name: c.Name, SeenTimeMs: c.SeenTime, ActiveTimeMs: c.SeenTime}
-			for _, p := range c.Pending() {
+			c.AscendPending(stream.ID{}, func(p *stream.Pending) bool {
 				rc.PEL = append(rc.PEL, rdb.StreamID(p.ID))
-			}
+				return true
+			})
 			rg.Consumers = append(rg.Consumers, rc)
 		}
 		v.Groups = append(v.Groups, rg)

@@ -3,6 +3,8 @@ package stream
 import (
 	"bytes"
 	"sort"
+
+	"github.com/google/btree"
 )
 
 // Pending is an entry delivered to a consumer and not yet acknowledged
@@ -14,25 +16,42 @@ type Pending struct {
 	DeliveryCount uint64
 }
 
+// pendingList is a pending-entries list ordered by ID: a B-tree, so that
+// acknowledging, claiming or dropping any entry costs O(log n) however
+// long the list (Redis keeps a radix tree).
+type pendingList = btree.BTreeG[*Pending]
+
+func newPendingList() *pendingList {
+	return btree.NewG(16, func(a, b *Pending) bool { return a.ID.Less(b.ID) })
+}
+
+// ascend calls fn for the entries of l from ID from on, until fn returns
+// false. fn must not add or remove entries.
+func ascend(l *pendingList, from ID, fn func(p *Pending) bool) {
+	l.AscendGreaterOrEqual(&Pending{ID: from}, fn)
+}
+
 // Consumer is a named reader of a group.
 type Consumer struct {
 	Name     []byte
 	SeenTime int64 // Unix ms
-	pel      []*Pending
+	pel      *pendingList
 }
 
 // PendingCount is the number of entries pending for c.
-func (c *Consumer) PendingCount() int { return len(c.pel) }
+func (c *Consumer) PendingCount() int { return c.pel.Len() }
 
-// Pending returns c's pending entries in ID order (not to be changed).
-func (c *Consumer) Pending() []*Pending { return c.pel }
+// AscendPending calls fn for c's pending entries from ID from on, in ID
+// order, until fn returns false; fn may change an entry's times and
+// counts, not the list.
+func (c *Consumer) AscendPending(from ID, fn func(p *Pending) bool) { ascend(c.pel, from, fn) }
 
 // Group is a consumer group.
 type Group struct {
 	Name        []byte
 	LastID      ID
 	EntriesRead int64 // InvalidRead when unknown
-	pel         []*Pending
+	pel         *pendingList
 	consumers   []*Consumer // sorted by name
 }
 
@@ -59,7 +78,7 @@ func (s *Stream) CreateGroup(name []byte, last ID, entriesRead int64) *Group {
 	if ok {
 		return nil
 	}
-	g := &Group{Name: append([]byte(nil), name...), LastID: last, EntriesRead: entriesRead}
+	g := &Group{Name: append([]byte(nil), name...), LastID: last, EntriesRead: entriesRead, pel: newPendingList()}
 	s.groups = append(s.groups, nil)
 	copy(s.groups[i+1:], s.groups[i:])
 	s.groups[i] = g
@@ -75,9 +94,25 @@ func (s *Stream) DestroyGroup(name []byte) bool {
 	return ok
 }
 
-// PEL returns the group's pending entries in ID order (not to be
-// changed).
-func (g *Group) PEL() []*Pending { return g.pel }
+// PendingCount is the number of entries pending in the group.
+func (g *Group) PendingCount() int { return g.pel.Len() }
+
+// FirstPending and LastPending are the lowest and highest pending IDs'
+// entries, nil when none is pending.
+func (g *Group) FirstPending() *Pending {
+	p, _ := g.pel.Min()
+	return p
+}
+
+func (g *Group) LastPending() *Pending {
+	p, _ := g.pel.Max()
+	return p
+}
+
+// AscendPending calls fn for the group's pending entries from ID from on,
+// in ID order, until fn returns false; fn may change an entry's times and
+// counts, not the list.
+func (g *Group) AscendPending(from ID, fn func(p *Pending) bool) { ascend(g.pel, from, fn) }
 
 // Consumers returns the consumers in name order (not to be changed).
 func (g *Group) Consumers() []*Consumer { return g.consumers }
@@ -102,7 +137,7 @@ func (g *Group) CreateConsumer(name []byte, now int64) *Consumer {
 	if ok {
 		return nil
 	}
-	c := &Consumer{Name: append([]byte(nil), name...), SeenTime: now}
+	c := &Consumer{Name: append([]byte(nil), name...), SeenTime: now, pel: newPendingList()}
 	g.consumers = append(g.consumers, nil)
 	copy(g.consumers[i+1:], g.consumers[i:])
 	g.consumers[i] = c
@@ -117,51 +152,18 @@ func (g *Group) DeleteConsumer(name []byte) int {
 		return -1
 	}
 	c := g.consumers[i]
-	for _, p := range c.pel {
-		g.pel = removePending(g.pel, p.ID)
-	}
+	c.pel.Ascend(func(p *Pending) bool {
+		g.pel.Delete(p)
+		return true
+	})
 	g.consumers = append(g.consumers[:i], g.consumers[i+1:]...)
-	return len(c.pel)
-}
-
-// pendingIndex finds id in a PEL sorted by ID.
-func pendingIndex(pel []*Pending, id ID) (int, bool) {
-	i := sort.Search(len(pel), func(i int) bool { return !pel[i].ID.Less(id) })
-	return i, i < len(pel) && pel[i].ID == id
-}
-
-func insertPending(pel []*Pending, p *Pending) []*Pending {
-	// Deliveries mostly come in ID order: appending is the common case.
-	if len(pel) == 0 || pel[len(pel)-1].ID.Less(p.ID) {
-		return append(pel, p)
-	}
-	i, _ := pendingIndex(pel, p.ID)
-	pel = append(pel, nil)
-	copy(pel[i+1:], pel[i:])
-	pel[i] = p
-	return pel
-}
-
-func removePending(pel []*Pending, id ID) []*Pending {
-	if i, ok := pendingIndex(pel, id); ok {
-		return append(pel[:i], pel[i+1:]...)
-	}
-	return pel
+	return c.pel.Len()
 }
 
 // FindPending returns the group's pending entry for id, or nil.
 func (g *Group) FindPending(id ID) *Pending {
-	if i, ok := pendingIndex(g.pel, id); ok {
-		return g.pel[i]
-	}
-	return nil
-}
-
-// PendingFrom returns the index of the first pending entry at or after
-// id, in pel (a group's or a consumer's).
-func PendingFrom(pel []*Pending, id ID) int {
-	i, _ := pendingIndex(pel, id)
-	return i
+	p, _ := g.pel.Get(&Pending{ID: id})
+	return p
 }
 
 // Deliver records that entry id went to consumer c at now: a new pending
@@ -170,28 +172,26 @@ func PendingFrom(pel []*Pending, id ID) int {
 func (g *Group) Deliver(id ID, c *Consumer, now int64) {
 	if p := g.FindPending(id); p != nil {
 		if p.Consumer != nil {
-			p.Consumer.pel = removePending(p.Consumer.pel, id)
+			p.Consumer.pel.Delete(p)
 		}
 		p.Consumer, p.DeliveryTime, p.DeliveryCount = c, now, 1
-		c.pel = insertPending(c.pel, p)
+		c.pel.ReplaceOrInsert(p)
 		return
 	}
 	p := &Pending{ID: id, Consumer: c, DeliveryTime: now, DeliveryCount: 1}
-	g.pel = insertPending(g.pel, p)
-	c.pel = insertPending(c.pel, p)
+	g.pel.ReplaceOrInsert(p)
+	c.pel.ReplaceOrInsert(p)
 }
 
 // Ack removes id from the group's and its consumer's pending lists and
 // reports whether it was pending.
 func (g *Group) Ack(id ID) bool {
-	i, ok := pendingIndex(g.pel, id)
+	p, ok := g.pel.Delete(&Pending{ID: id})
 	if !ok {
 		return false
 	}
-	p := g.pel[i]
-	g.pel = append(g.pel[:i], g.pel[i+1:]...)
 	if p.Consumer != nil {
-		p.Consumer.pel = removePending(p.Consumer.pel, id)
+		p.Consumer.pel.Delete(p)
 	}
 	return true
 }
@@ -202,36 +202,37 @@ func (g *Group) Claim(p *Pending, c *Consumer) {
 		return
 	}
 	if p.Consumer != nil {
-		p.Consumer.pel = removePending(p.Consumer.pel, p.ID)
+		p.Consumer.pel.Delete(p)
 	}
 	p.Consumer = c
-	c.pel = insertPending(c.pel, p)
+	c.pel.ReplaceOrInsert(p)
 }
 
-// AddPending creates a pending entry owned by no one yet (XCLAIM FORCE);
-// Claim then gives it its consumer.
+// AddPending creates a pending entry owned by no one yet, delivered once
+// (XCLAIM FORCE, as Redis's NACKs start); Claim then gives it its consumer.
 func (g *Group) AddPending(id ID) *Pending {
-	p := &Pending{ID: id}
-	g.pel = insertPending(g.pel, p)
+	p := &Pending{ID: id, DeliveryCount: 1}
+	g.pel.ReplaceOrInsert(p)
 	return p
 }
 
 func (g *Group) clone() *Group {
-	c := &Group{Name: append([]byte(nil), g.Name...), LastID: g.LastID, EntriesRead: g.EntriesRead}
+	c := &Group{Name: append([]byte(nil), g.Name...), LastID: g.LastID, EntriesRead: g.EntriesRead, pel: newPendingList()}
 	byName := map[*Consumer]*Consumer{}
 	for _, oc := range g.consumers {
-		nc := &Consumer{Name: append([]byte(nil), oc.Name...), SeenTime: oc.SeenTime}
+		nc := &Consumer{Name: append([]byte(nil), oc.Name...), SeenTime: oc.SeenTime, pel: newPendingList()}
 		byName[oc] = nc
 		c.consumers = append(c.consumers, nc)
 	}
-	for _, p := range g.pel {
+	g.pel.Ascend(func(p *Pending) bool {
 		np := *p
 		np.Consumer = byName[p.Consumer]
-		c.pel = append(c.pel, &np)
+		c.pel.ReplaceOrInsert(&np)
 		if np.Consumer != nil {
-			np.Consumer.pel = append(np.Consumer.pel, &np)
+			np.Consumer.pel.ReplaceOrInsert(&np)
 		}
-	}
+		return true
+	})
 	return c
 }
 
@@ -240,8 +241,8 @@ func (g *Group) clone() *Group {
 // IDs may come in any order.
 func (g *Group) RestorePending(id ID, c *Consumer, time int64, count uint64) {
 	p := &Pending{ID: id, Consumer: c, DeliveryTime: time, DeliveryCount: count}
-	g.pel = insertPending(g.pel, p)
+	g.pel.ReplaceOrInsert(p)
 	if c != nil {
-		c.pel = insertPending(c.pel, p)
+		c.pel.ReplaceOrInsert(p)
 	}
 }

@@ -188,21 +188,6 @@ func (n *node) offsets(dst []int) []int {
 	return dst
 }
 
-// find returns the entry with id, if the node has it (deleted or not).
-func (n *node) find(id ID) (rec, bool) {
-	for off := n.seek(id); off < len(n.buf); {
-		r := n.at(off)
-		switch {
-		case r.id == id:
-			return r, true
-		case id.Less(r.id):
-			return rec{}, false
-		}
-		off = r.next
-	}
-	return rec{}, false
-}
-
 func (n *node) clone() *node {
 	c := *n
 	c.fields = cloneBytes(n.fields)

@@ -13,7 +13,9 @@
 package stream
 
 import (
+	"encoding/binary"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -323,7 +325,14 @@ func (s *Stream) add(id ID, fields [][]byte, lim Limits, place int) error {
 		}
 		n.bytes += lpIntSize(0)
 		n.live = 1
-		s.nodes = append(s.nodes, n)
+		// Nodes are ordered by master ID, as Redis's radix tree orders
+		// them: after an XSETID below deleted entries a new node can sort
+		// before the last one.
+		i := len(s.nodes)
+		for i > 0 && id.Less(s.nodes[i-1].master) {
+			i--
+		}
+		s.nodes = slices.Insert(s.nodes, i, n)
 	} else {
 		n.bytes += lpIntSize(n.live+1) - lpIntSize(n.live)
 		n.live++
@@ -485,13 +494,15 @@ func (s *Stream) walk(start, end ID, rev bool, fn func(n *node, r rec) bool) {
 			for off := n.seek(start); off < len(n.buf); {
 				r := n.at(off)
 				off = r.next
-				if r.id.Less(start) {
+				// Deleted entries first: after an XSETID below one, a
+				// node can hold a deleted ID above later live ones.
+				if r.deleted() || r.id.Less(start) {
 					continue
 				}
 				if end.Less(r.id) {
 					return
 				}
-				if !r.deleted() && !fn(n, r) {
+				if !fn(n, r) {
 					return
 				}
 			}
@@ -504,13 +515,13 @@ func (s *Stream) walk(start, end ID, rev bool, fn func(n *node, r rec) bool) {
 		offs = n.offsets(offs[:0])
 		for j := len(offs) - 1; j >= 0; j-- {
 			r := n.at(offs[j])
-			if end.Less(r.id) {
+			if r.deleted() || end.Less(r.id) {
 				continue
 			}
 			if r.id.Less(start) {
 				return
 			}
-			if !r.deleted() && !fn(n, r) {
+			if !fn(n, r) {
 				return
 			}
 		}
@@ -555,18 +566,20 @@ func (s *Stream) LastValidID() ID {
 // Delete removes the live entry with id (XDEL) and reports whether there
 // was one. The entry stays in its node, flagged, until the node empties.
 func (s *Stream) Delete(id ID) bool {
-	i := s.findNode(id)
-	if i < 0 {
+	// Found as a range of one ID is: an entry appended after an XSETID
+	// below deleted entries can sit in a later node than its ID suggests.
+	var n *node
+	var r rec
+	s.walk(id, id, false, func(fn *node, fr rec) bool {
+		n, r = fn, fr
 		return false
-	}
-	n := s.nodes[i]
-	r, ok := n.find(id)
-	if !ok || r.deleted() {
+	})
+	if n == nil {
 		return false
 	}
 	s.length--
 	if n.live == 1 {
-		s.nodes = append(s.nodes[:i], s.nodes[i+1:]...)
+		s.nodes = slices.DeleteFunc(s.nodes, func(x *node) bool { return x == n })
 	} else {
 		n.buf[r.at] |= flagDeleted
 		n.bytes += lpIntSize(n.live-1) - lpIntSize(n.live) + lpIntSize(n.deleted+1) - lpIntSize(n.deleted)
@@ -716,9 +729,9 @@ func (s *Stream) MemoryUsage(samples int64) int64 {
 		size += lp*(n-1) + s.nodes[n-1].allocated()
 	}
 	for _, g := range s.groups {
-		size += groupStruct + raxUsage(int64(len(g.pel)), pendingRadixNodes(g.pel)) + nackStruct*int64(len(g.pel))
+		size += groupStruct + raxUsage(int64(g.pel.Len()), pendingRadixNodes(g.pel)) + nackStruct*int64(g.pel.Len())
 		for _, c := range g.consumers {
-			size += consumerStruct + int64(len(c.Name)) + raxUsage(int64(len(c.pel)), pendingRadixNodes(c.pel))
+			size += consumerStruct + int64(len(c.Name)) + raxUsage(int64(c.pel.Len()), pendingRadixNodes(c.pel))
 		}
 	}
 	return size
@@ -728,53 +741,101 @@ func (s *Stream) MemoryUsage(samples int64) int64 {
 // per node its 4-byte header plus a fixed 240 for pointers.
 func raxUsage(keys, nodes int64) int64 { return keys*16 + nodes*4 + nodes*8*30 }
 
-func pendingRadixNodes(pel []*Pending) int64 {
-	ids := make([]ID, len(pel))
-	for i, p := range pel {
-		ids[i] = p.ID
-	}
-	return radixNodes(ids)
+func pendingRadixNodes(l *pendingList) int64 {
+	var rc radixCounter
+	l.Ascend(func(p *Pending) bool {
+		rc.add(p.ID)
+		return true
+	})
+	return rc.total()
 }
 
 // RadixNodes is the node count Redis's radix tree of the nodes' master
 // IDs reports (XINFO radix-tree-nodes).
 func (s *Stream) RadixNodes() int64 {
-	ids := make([]ID, len(s.nodes))
-	for i, n := range s.nodes {
-		ids[i] = n.master
+	var rc radixCounter
+	for _, n := range s.nodes {
+		rc.add(n.master)
 	}
-	return radixNodes(ids)
+	return rc.total()
 }
 
-// radixNodes counts the nodes of a fully compressed radix tree of the
-// sorted IDs as 16-byte big-endian keys: the root, every key, every prefix
-// where keys part, and the node just below each such prefix.
-func radixNodes(ids []ID) int64 {
-	if len(ids) == 0 {
-		return 1
+// radixCounter counts the nodes of Redis's radix tree (rax) holding a
+// sorted run of IDs as 16-byte big-endian keys, kept fully compressed: one
+// node per key, per prefix where keys part and for the root, and one more
+// below a parting prefix for each child edge at least two bytes long (a
+// compressed node hangs there). It builds the tree's rightmost path from
+// the keys' common prefixes, in O(1) memory per level.
+type radixCounter struct {
+	prev  [16]byte
+	keys  int64
+	nodes int64
+	path  []radixFrame // internal nodes on the rightmost path, root first
+}
+
+type radixFrame struct{ depth, kids, long int }
+
+func (f *radixFrame) adopt(childDepth int) {
+	f.kids++
+	if childDepth-f.depth >= 2 {
+		f.long++
 	}
-	seen := map[string]struct{}{"": {}}
-	key := func(id ID) string {
-		var b [16]byte
-		for i := 0; i < 8; i++ {
-			b[i] = byte(id.Ms >> (56 - 8*i))
-			b[8+i] = byte(id.Seq >> (56 - 8*i))
+}
+
+// close counts a finished internal node.
+func (rc *radixCounter) close(f radixFrame) {
+	rc.nodes++
+	if f.kids >= 2 {
+		rc.nodes += int64(f.long)
+	}
+}
+
+func (rc *radixCounter) add(id ID) {
+	var k [16]byte
+	binary.BigEndian.PutUint64(k[:8], id.Ms)
+	binary.BigEndian.PutUint64(k[8:], id.Seq)
+	if rc.keys == 0 {
+		rc.path = append(rc.path[:0], radixFrame{})
+		rc.prev, rc.keys = k, 1
+		return
+	}
+	l := 0
+	for l < 16 && k[l] == rc.prev[l] {
+		l++
+	}
+	child := 16 // the previous key's leaf hangs from the path's end
+	for len(rc.path) > 0 && rc.path[len(rc.path)-1].depth > l {
+		top := rc.path[len(rc.path)-1]
+		top.adopt(child)
+		rc.close(top)
+		child = top.depth
+		rc.path = rc.path[:len(rc.path)-1]
+	}
+	if top := &rc.path[len(rc.path)-1]; top.depth == l {
+		top.adopt(child)
+	} else {
+		f := radixFrame{depth: l}
+		f.adopt(child)
+		rc.path = append(rc.path, f)
+	}
+	rc.prev = k
+	rc.keys++
+}
+
+func (rc *radixCounter) total() int64 {
+	if rc.keys == 0 {
+		return 1 // an empty tree is its root
+	}
+	nodes := rc.nodes
+	child := 16
+	for i := len(rc.path) - 1; i >= 0; i-- {
+		f := rc.path[i]
+		f.adopt(child)
+		nodes++
+		if f.kids >= 2 {
+			nodes += int64(f.long)
 		}
-		return string(b[:])
+		child = f.depth
 	}
-	prev := key(ids[0])
-	seen[prev] = struct{}{}
-	for _, id := range ids[1:] {
-		k := key(id)
-		l := 0
-		for l < 16 && k[l] == prev[l] {
-			l++
-		}
-		seen[k[:l]] = struct{}{}
-		seen[k[:l+1]] = struct{}{}
-		seen[prev[:l+1]] = struct{}{}
-		seen[k] = struct{}{}
-		prev = k
-	}
-	return int64(len(seen))
+	return nodes + rc.keys
 }

@@ -259,7 +259,7 @@ func TestCloneIsDeep(t *testing.T) {
 		t.Fatalf("clone shares field bytes: %q", got)
 	}
 	cg := cp.Group([]byte("g"))
-	if len(cg.PEL()) != 1 || cg.PEL()[0].Consumer != cg.Consumer([]byte("c")) || cg.Consumer([]byte("c")).PendingCount() != 1 {
+	if cg.PendingCount() != 1 || cg.FirstPending().Consumer != cg.Consumer([]byte("c")) || cg.Consumer([]byte("c")).PendingCount() != 1 {
 		t.Fatalf("clone's pending entries are not its own")
 	}
 }
@@ -288,5 +288,78 @@ func TestNextAutoIDMonotonic(t *testing.T) {
 	s.LastID = ID{math.MaxUint64, math.MaxUint64}
 	if _, ok := s.NextAutoID(5000); ok {
 		t.Fatal("an ID after the last possible one")
+	}
+}
+
+// radixModel counts the fully compressed radix tree's nodes by listing
+// them: the root, every key, every prefix where keys part, and the node
+// just below each such prefix.
+func radixModel(ids []ID) int64 {
+	if len(ids) == 0 {
+		return 1
+	}
+	key := func(id ID) string {
+		var b [16]byte
+		for i := 0; i < 8; i++ {
+			b[i] = byte(id.Ms >> (56 - 8*i))
+			b[8+i] = byte(id.Seq >> (56 - 8*i))
+		}
+		return string(b[:])
+	}
+	seen := map[string]bool{"": true}
+	prev := key(ids[0])
+	seen[prev] = true
+	for _, id := range ids[1:] {
+		k := key(id)
+		l := 0
+		for l < 16 && k[l] == prev[l] {
+			l++
+		}
+		seen[k[:l]], seen[k[:l+1]], seen[prev[:l+1]], seen[k] = true, true, true, true
+		prev = k
+	}
+	return int64(len(seen))
+}
+
+func TestRadixCounterAgainstModel(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 8))
+	for round := 0; round < 2000; round++ {
+		n := r.IntN(40)
+		set := map[ID]bool{}
+		for len(set) < n {
+			// Clustered IDs share long prefixes; a few far ones do not.
+			id := ID{uint64(r.IntN(4)) << (8 * uint(r.IntN(8))), uint64(r.IntN(300))}
+			if r.IntN(10) == 0 {
+				id = ID{r.Uint64(), r.Uint64()}
+			}
+			set[id] = true
+		}
+		var ids []ID
+		for id := range set {
+			ids = append(ids, id)
+		}
+		slices.SortFunc(ids, func(a, b ID) int { return a.Compare(b) })
+		var rc radixCounter
+		for _, id := range ids {
+			rc.add(id)
+		}
+		if got, want := rc.total(), radixModel(ids); got != want {
+			t.Fatalf("%v: counted %d nodes, model %d", ids, got, want)
+		}
+	}
+}
+
+// Acknowledging a long pending list oldest first, and dropping a consumer
+// with many entries, stay fast (a B-tree, not a sorted slice).
+func BenchmarkAckOldestFirst(b *testing.B) {
+	s := New()
+	g := s.CreateGroup([]byte("g"), ID{}, 0)
+	c := g.CreateConsumer([]byte("c"), 0)
+	for i := 0; i < b.N; i++ {
+		g.Deliver(ID{uint64(i + 1), 0}, c, 0)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		g.Ack(ID{uint64(i + 1), 0})
 	}
 }
