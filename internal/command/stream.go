@@ -2,6 +2,7 @@ package command
 
 import (
 	"math"
+	"sync"
 
 	"github.com/enclavekv/enclavekv/internal/keyspace"
 	"github.com/enclavekv/enclavekv/internal/resp"
@@ -102,24 +103,28 @@ func (c *Ctx) replyStreamID(id stream.ID) {
 }
 
 // replyStreamEntry writes [id, [field, value, ...]].
-func (c *Ctx) replyStreamEntry(e *stream.Entry) {
-	c.W.Array(2)
-	c.replyStreamID(e.ID)
-	c.W.Array(len(e.Fields))
-	for _, f := range e.Fields {
-		c.W.Bulk(f)
-	}
-}
+func (c *Ctx) replyStreamEntry(e *stream.Entry) { c.replyStreamFields(e.ID, e.Fields) }
 
 // replyStreamRange writes the entries of [start, end] (count 0: all) as
 // an array and returns how many there were.
 func (c *Ctx) replyStreamRange(s *stream.Stream, start, end stream.ID, rev bool, count int64) int64 {
-	out := s.Entries(start, end, rev, count)
-	c.W.Array(len(out))
-	for i := range out {
-		c.replyStreamEntry(&out[i])
+	n := s.CountRange(start, end, rev, count)
+	c.W.Array(int(n))
+	s.Visit(start, end, rev, count, nil, func(id stream.ID, fields [][]byte) bool {
+		c.replyStreamFields(id, fields)
+		return true
+	})
+	return n
+}
+
+// replyStreamFields writes one entry, [id, [field, value, ...]].
+func (c *Ctx) replyStreamFields(id stream.ID, fields [][]byte) {
+	c.W.Array(2)
+	c.replyStreamID(id)
+	c.W.Array(len(fields))
+	for _, f := range fields {
+		c.W.Bulk(f)
 	}
-	return int64(len(out))
 }
 
 // --- XADD / XTRIM ---
@@ -618,7 +623,13 @@ func (c *Ctx) xread(xreadgroup bool) {
 	// twice finds nothing new the second time. The reply starts with the
 	// number served, so the parts go to a scratch writer first.
 	out := c.W
-	parts := &resp.Writer{Proto: out.Proto}
+	parts := xreadParts.Get().(*resp.Writer)
+	parts.Proto, parts.Buf = out.Proto, parts.Buf[:0]
+	defer func() {
+		if cap(parts.Buf) <= 64<<10 {
+			xreadParts.Put(parts)
+		}
+	}()
 	c.W = parts
 	served := 0
 	for i, key := range a.keys {
@@ -724,6 +735,9 @@ func (c *Ctx) xread(xreadgroup bool) {
 		return true
 	})
 }
+
+// xreadParts holds the scratch writers XREAD builds its reply in.
+var xreadParts = sync.Pool{New: func() any { return new(resp.Writer) }}
 
 // hasEntryAfter reports whether s has a live entry with an ID above id.
 func hasEntryAfter(s *stream.Stream, id stream.ID) bool {

@@ -56,23 +56,22 @@ func (c *Ctx) deliverNew(e *keyspace.Entry, s *stream.Stream, g *stream.Group, c
 		c.W.Array(0)
 		return
 	}
-	out := s.Entries(start, stream.MaxID, false, count)
-	c.W.Array(len(out))
-	for i := range out {
-		en := &out[i]
-		if g.LastID.Less(en.ID) {
-			if g.EntriesRead != stream.InvalidRead && !s.HasTombstones(en.ID, nil) {
+	c.W.Array(int(s.CountRange(start, stream.MaxID, false, count)))
+	s.Visit(start, stream.MaxID, false, count, nil, func(id stream.ID, fields [][]byte) bool {
+		if g.LastID.Less(id) {
+			if g.EntriesRead != stream.InvalidRead && !s.HasTombstones(id, nil) {
 				g.EntriesRead++
 			} else if s.EntriesAdded > 0 {
-				g.EntriesRead = s.EstimateDistance(en.ID)
+				g.EntriesRead = s.EstimateDistance(id)
 			}
-			g.LastID = en.ID
+			g.LastID = id
 		}
-		c.replyStreamEntry(en)
+		c.replyStreamFields(id, fields)
 		if !noAck {
-			g.Deliver(en.ID, cons, c.Now)
+			g.Deliver(id, cons, c.Now)
 		}
-	}
+		return true
+	})
 	c.Dirty(1)
 }
 

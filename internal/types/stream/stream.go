@@ -448,35 +448,34 @@ func (s *Stream) Range(start, end ID, rev bool, fn func(e *Entry) bool) {
 	s.walk(start, end, rev, func(n *node, r rec) bool { return fn(n.entry(r)) })
 }
 
-// Entries returns up to count (0: all) live entries of [start, end] in
-// ascending order (descending with rev), with two allocations whatever
-// their number.
-func (s *Stream) Entries(start, end ID, rev bool, count int64) []Entry {
-	type pos struct {
-		n *node
-		r rec
-	}
-	var found []pos
-	if count > 0 {
-		found = make([]pos, 0, min(count, 128))
-	}
-	total := 0
-	s.walk(start, end, rev, func(n *node, r rec) bool {
-		found = append(found, pos{n, r})
-		total += n.fieldCount(r)
-		return count <= 0 || int64(len(found)) < count
+// CountRange is how many live entries a range of [start, end] limited
+// to count (0: all) holds: a reply's length, known before its entries
+// are written by Visit.
+func (s *Stream) CountRange(start, end ID, rev bool, count int64) int64 {
+	var n int64
+	s.walk(start, end, rev, func(*node, rec) bool {
+		n++
+		return count <= 0 || n < count
 	})
-	if len(found) == 0 {
-		return nil
-	}
-	out := make([]Entry, len(found))
-	fields := make([][]byte, total)
-	for i, p := range found {
-		k := p.n.fieldCount(p.r)
-		out[i] = Entry{ID: p.r.id, Fields: p.n.fill(p.r, fields[:k:k])}
-		fields = fields[k:]
-	}
-	return out
+	return n
+}
+
+// Visit calls fn for up to count (0: all) live entries of [start, end],
+// in ascending order (descending with rev), until fn returns false. The
+// fields fn gets alias the stream and a scratch slice: they are valid
+// during the call only. Nothing is allocated once scratch is big enough;
+// Visit returns it for reuse.
+func (s *Stream) Visit(start, end ID, rev bool, count int64, scratch [][]byte, fn func(id ID, fields [][]byte) bool) [][]byte {
+	var n int64
+	s.walk(start, end, rev, func(nd *node, r rec) bool {
+		k := nd.fieldCount(r)
+		if cap(scratch) < k {
+			scratch = make([][]byte, k)
+		}
+		n++
+		return fn(r.id, nd.fill(r, scratch[:k])) && (count <= 0 || n < count)
+	})
+	return scratch
 }
 
 // walk visits the live entries of [start, end] in order (reversed with
