@@ -287,17 +287,12 @@ func putXZero(dst []byte, n int) {
 	dst[1] = byte((n - 1) & 0xff)
 }
 
-// ToDense returns the dense form of a checked sketch: h itself when it is
-// already dense, else a new slice with the same header (magic, unused
-// bytes, cached cardinality) and the sparse registers expanded.
-func ToDense(h []byte) ([]byte, error) {
-	if h[4] == Dense {
-		return h, nil
-	}
-	d := make([]byte, DenseSize)
-	copy(d, h[:HeaderSize])
-	d[4] = Dense
-	regs := d[HeaderSize:]
+// valueRuns calls fn for each VAL run of the sparse sketch h (first
+// register, length, value), in order. Opcodes that overshoot the
+// registers are refused as soon as they are seen (as Redis does since the
+// CVE-2025-32023 fix) and must cover exactly Registers in all; fn may have
+// been called for earlier runs when ErrCorrupt is returned.
+func valueRuns(h []byte, fn func(first, n int, v uint8)) error {
 	idx := 0
 	for p := HeaderSize; p < len(h); {
 		op := h[p]
@@ -314,19 +309,37 @@ func ToDense(h []byte) ([]byte, error) {
 			p++
 		}
 		if idx+n > Registers {
-			return nil, ErrCorrupt
+			return ErrCorrupt
 		}
 		if isVal(op) {
-			v := uint8(valValue(op))
-			for end := idx + n; idx < end; idx++ {
-				denseSetReg(regs, idx, v)
-			}
-		} else {
-			idx += n
+			fn(idx, n, uint8(valValue(op)))
 		}
+		idx += n
 	}
 	if idx != Registers {
-		return nil, ErrCorrupt
+		return ErrCorrupt
+	}
+	return nil
+}
+
+// ToDense returns the dense form of a checked sketch: h itself when it is
+// already dense, else a new slice with the same header (magic, unused
+// bytes, cached cardinality) and the sparse registers expanded.
+func ToDense(h []byte) ([]byte, error) {
+	if h[4] == Dense {
+		return h, nil
+	}
+	d := make([]byte, DenseSize)
+	copy(d, h[:HeaderSize])
+	d[4] = Dense
+	regs := d[HeaderSize:]
+	err := valueRuns(h, func(first, n int, v uint8) {
+		for i := first; i < first+n; i++ {
+			denseSetReg(regs, i, v)
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -571,39 +584,13 @@ func Merge(max []uint8, h []byte) error {
 		denseMax(h[HeaderSize:], max)
 		return nil
 	}
-	i := 0
-	for p := HeaderSize; p < len(h); {
-		op := h[p]
-		var n int
-		switch {
-		case isZero(op):
-			n = zeroLen(op)
-			p++
-		case isXZero(op):
-			n = xzeroLen(h, p)
-			p += 2
-		default:
-			n = valLen(op)
-			p++
-		}
-		if i+n > Registers {
-			return ErrCorrupt
-		}
-		if isVal(op) {
-			v := uint8(valValue(op))
-			for end := i + n; i < end; i++ {
-				if v > max[i] {
-					max[i] = v
-				}
+	return valueRuns(h, func(first, n int, v uint8) {
+		for i := first; i < first+n; i++ {
+			if v > max[i] {
+				max[i] = v
 			}
-		} else {
-			i += n
 		}
-	}
-	if i != Registers {
-		return ErrCorrupt
-	}
-	return nil
+	})
 }
 
 // CountRegisters estimates the cardinality of registers held one per byte
