@@ -53,11 +53,24 @@ func TestDiffStreamBlockedXRead(t *testing.T) {
 	diffDo(t, w, "XADD", "s", "5-6", "f", "v")
 	diffRead(t, a)
 
+	// An XADD whose entry its own MAXLEN trims away still wakes the
+	// waiter, with nothing to read; a stream renamed onto the key wakes
+	// it too.
+	diffSend(t, a, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+	diffNoReply(t, a, quiet)
+	diffDo(t, w, "XADD", "s", "MAXLEN", "0", "5-7", "f", "v")
+	diffRead(t, a)
+	diffDo(t, w, "XADD", "other", "9-1", "g", "h")
+	diffSend(t, a, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+	diffNoReply(t, a, quiet)
+	diffDo(t, w, "RENAME", "other", "s")
+	diffRead(t, a)
+
 	// RESP3 waiters get a map.
 	diffDoMode(t, a, "~any", "HELLO", "3")
 	diffSend(t, a, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
 	diffNoReply(t, a, quiet)
-	diffDo(t, w, "XADD", "s", "6-0", "x", "y")
+	diffDo(t, w, "XADD", "s", "10-0", "x", "y")
 	diffRead(t, a)
 	diffDoMode(t, a, "~any", "HELLO", "2")
 

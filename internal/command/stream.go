@@ -691,6 +691,17 @@ func (c *Ctx) xread(xreadgroup bool) {
 		consumer = append([]byte(nil), a.consumer...)
 	}
 	noAck := a.noAck
+	// Redis wakes stream readers when an XADD (or a new value) lands on the
+	// key, not on other changes (XSETID, XDEL, XTRIM): what the key held
+	// when the wait began tells which happened.
+	was := make([]*stream.Stream, len(keys))
+	appends := make([]uint64, len(keys))
+	for i, k := range keys {
+		if _, s, _ := c.getStream(k, false); s != nil {
+			was[i], appends[i] = s, s.Appends()
+		}
+	}
+	added := func(i int, s *stream.Stream) bool { return s != was[i] || s.Appends() != appends[i] }
 	c.block(keys, a.deadline, func(c *Ctx, key []byte) bool {
 		i := 0
 		for i < len(keys) && string(keys[i]) != string(key) {
@@ -705,9 +716,7 @@ func (c *Ctx) xread(xreadgroup bool) {
 			s, isStream = e.Obj.(*stream.Stream)
 		}
 		if group == nil {
-			// Only new entries wake a waiter (XSETID moving the last ID
-			// does not, as in Redis, where only XADD signals).
-			if !isStream || !ids[i].Less(s.LastID) || !hasEntryAfter(s, ids[i]) {
+			if !isStream || !added(i, s) || !ids[i].Less(s.LastID) {
 				return false
 			}
 			start, _ := ids[i].Next()
@@ -725,7 +734,7 @@ func (c *Ctx) xread(xreadgroup bool) {
 			c.Error(ErrNoGroupBlocked)
 			return true
 		}
-		if !g.LastID.Less(s.LastID) || !hasEntryAfter(s, g.LastID) {
+		if !added(i, s) || !g.LastID.Less(s.LastID) {
 			return false
 		}
 		cons := c.streamConsumer(e, g, consumer, key)
@@ -738,20 +747,6 @@ func (c *Ctx) xread(xreadgroup bool) {
 
 // xreadParts holds the scratch writers XREAD builds its reply in.
 var xreadParts = sync.Pool{New: func() any { return new(resp.Writer) }}
-
-// hasEntryAfter reports whether s has a live entry with an ID above id.
-func hasEntryAfter(s *stream.Stream, id stream.ID) bool {
-	start, ok := id.Next()
-	if !ok {
-		return false
-	}
-	found := false
-	s.Range(start, stream.MaxID, false, func(*stream.Entry) bool {
-		found = true
-		return false
-	})
-	return found
-}
 
 // xreadReplyHeader starts an XREAD reply of n keys: an array of [key,
 // entries] pairs in RESP2, a map in RESP3.

@@ -173,6 +173,7 @@ type Stream struct {
 	MaxDeletedID ID
 	EntriesAdded uint64
 	groups       []*Group // sorted by name
+	appends      uint64   // entries appended to this value (not persisted)
 }
 
 var _ keyspace.Object = (*Stream)(nil)
@@ -188,6 +189,10 @@ func (s *Stream) Encoding() string { return "stream" }
 
 // Len is XLEN.
 func (s *Stream) Len() uint64 { return s.length }
+
+// Appends counts the entries appended to this value since it was made or
+// loaded: blocked readers compare it to tell an XADD from other changes.
+func (s *Stream) Appends() uint64 { return s.appends }
 
 // Nodes is the number of listpack nodes (XINFO radix-tree-keys).
 func (s *Stream) Nodes() int { return len(s.nodes) }
@@ -342,6 +347,7 @@ func (s *Stream) add(id ID, fields [][]byte, lim Limits, place int) error {
 	n.append(id, fields, same)
 	s.length++
 	s.EntriesAdded++
+	s.appends++
 	s.LastID = id
 	if s.length == 1 {
 		s.FirstID = id
