@@ -331,3 +331,51 @@ func TestDiffStreamRandom(t *testing.T) {
 		}
 	}
 }
+
+// Deleted entries and nodes left without a live entry survive saving and
+// loading, as Redis keeps its listpacks: after DEBUG RELOAD or a RESTORE,
+// approximate trimming and XINFO's node counts still agree.
+func TestDiffStreamLayoutSurvivesReload(t *testing.T) {
+	diffFlushAll(t)
+	a := newConnPair(t)
+	for i := 1; i <= 60; i++ {
+		diffDo(t, a, "XADD", "s", fmt.Sprintf("1-%d", i), "f", "v")
+	}
+	for i := 1; i <= 10; i++ {
+		diffDo(t, a, "XDEL", "s", fmt.Sprintf("1-%d", i))
+	}
+	diffDo(t, a, "CONFIG", "SET", "stream-node-max-entries", "2")
+	for i := 1; i <= 7; i++ {
+		diffDo(t, a, "XADD", "e", fmt.Sprintf("%d-0", i), "f", "v")
+	}
+	diffDo(t, a, "XDEL", "e", "4-0")
+	diffDo(t, a, "XTRIM", "e", "MINID", "4") // a node with no live entry left
+	diffDo(t, a, "CONFIG", "SET", "stream-node-max-entries", "100")
+	diffDo(t, a, "DEBUG", "RELOAD")
+	for _, k := range []string{"s", "e"} {
+		diffDo(t, a, "XINFO", "STREAM", k)
+		diffDo(t, a, "MEMORY", "USAGE", k)
+	}
+	// Each server's DUMP restored by the other keeps the layout too.
+	for _, dir := range []struct{ src, dst *respConn }{{a.ref, a.sut}, {a.sut, a.ref}} {
+		r := dir.src.do("DUMP", "e")
+		if rr := dir.dst.do("RESTORE", "e2", "0", string(r.replies[0].data), "REPLACE"); rr.end != endReply || string(rr.replies[0].raw) != "+OK\r\n" {
+			t.Fatalf("RESTORE: %s", rr)
+		}
+		mirror := a.ref
+		if dir.dst == a.ref {
+			mirror = a.sut
+		}
+		mirror.do("COPY", "e", "e2", "REPLACE")
+		diffDo(t, a, "XINFO", "STREAM", "e2")
+	}
+	for i := 61; i <= 101; i++ {
+		diffDo(t, a, "XADD", "s", fmt.Sprintf("1-%d", i), "f", "v")
+	}
+	diffDo(t, a, "XINFO", "STREAM", "s")
+	diffDo(t, a, "XTRIM", "s", "MAXLEN", "~", "1")
+	diffDo(t, a, "XLEN", "s")
+	diffDo(t, a, "XRANGE", "e", "-", "+")
+	diffDo(t, a, "XTRIM", "e", "MAXLEN", "~", "0")
+	diffDo(t, a, "XINFO", "STREAM", "e")
+}

@@ -50,13 +50,9 @@ func readStream(s *source, t byte) (*Stream, error) {
 		if err != nil {
 			return nil, within(err, "stream node %d", i)
 		}
-		before := len(st.Entries)
-		room := s.lim.MaxElements - int64(before)
+		room := s.lim.MaxElements - int64(len(st.Entries))
 		if err := decodeStreamNode(st, master, lp, room); err != nil {
 			return nil, within(err, "stream node %d (master ID %d-%d)", i, master.Ms, master.Seq)
-		}
-		if n := len(st.Entries) - before; n > 0 {
-			st.Nodes = append(st.Nodes, n)
 		}
 	}
 	var meta [3]uint64
@@ -112,8 +108,9 @@ func rawID(b []byte) StreamID {
 	return StreamID{binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:])}
 }
 
-// decodeStreamNode appends the live entries of one node to st, checking
-// the node's structure and that IDs keep ascending.
+// decodeStreamNode appends the live entries of one node to st.Entries and
+// the whole node, deleted entries included, to st.Nodes, checking the
+// node's structure and that live IDs keep ascending.
 func decodeStreamNode(st *Stream, master StreamID, lp []byte, room int64) error {
 	items, err := listpackEntries(lp, math.MaxInt64)
 	if err != nil {
@@ -155,6 +152,7 @@ func decodeStreamNode(st *Stream, master StreamID, lp []byte, room int64) error 
 		return corrupt("master entry not terminated by 0")
 	}
 	var seenLive, seenDeleted int64
+	var node StreamNode
 	for p < len(items) {
 		flags, err := next("flags")
 		if err != nil {
@@ -196,6 +194,11 @@ func decodeStreamNode(st *Stream, master StreamID, lp []byte, room int64) error 
 		if lpCount, err := next("element count"); err != nil || lpCount != elems {
 			return corrupt("entry %d-%d: bad element count", id.Ms, id.Seq)
 		}
+		if seenLive+seenDeleted >= room {
+			return newErr(ErrTooLarge, "stream of too many entries")
+		}
+		node.Entries = append(node.Entries, StreamEntry{ID: id, Fields: fields})
+		node.Deleted = append(node.Deleted, flags&streamFlagDeleted != 0)
 		if flags&streamFlagDeleted != 0 {
 			seenDeleted++
 			continue
@@ -204,13 +207,13 @@ func decodeStreamNode(st *Stream, master StreamID, lp []byte, room int64) error 
 		if n := len(st.Entries); n > 0 && !st.Entries[n-1].ID.Less(id) {
 			return corrupt("entry ID %d-%d is not after %d-%d", id.Ms, id.Seq, st.Entries[n-1].ID.Ms, st.Entries[n-1].ID.Seq)
 		}
-		if seenLive > room {
-			return newErr(ErrTooLarge, "stream of too many entries")
-		}
 		st.Entries = append(st.Entries, StreamEntry{ID: id, Fields: fields})
 	}
 	if seenLive != live || seenDeleted != deleted {
 		return corrupt("master entry counts %d live and %d deleted entries, the node has %d and %d", live, deleted, seenLive, seenDeleted)
+	}
+	if len(node.Entries) > 0 {
+		st.Nodes = append(st.Nodes, node)
 	}
 	return nil
 }

@@ -22,24 +22,27 @@ func appendStream(dst []byte, st *Stream, compress bool) ([]byte, error) {
 	if err := checkStream(st); err != nil {
 		return nil, err
 	}
-	layout := st.Nodes
-	if !validLayout(layout, len(st.Entries)) {
-		layout = nil
-	}
 	nodes, lp := 0, []byte(nil)
 	var body []byte
-	for i := 0; i < len(st.Entries); nodes++ {
-		master := st.Entries[i].ID
-		want := 0
-		if layout != nil {
-			want = layout[nodes]
-		}
-		lp, i = appendStreamNode(lp[:0], st.Entries, i, want)
+	addNode := func(master StreamID) {
 		var key [16]byte
 		binary.BigEndian.PutUint64(key[:], master.Ms)
 		binary.BigEndian.PutUint64(key[8:], master.Seq)
 		body = appendString(body, key[:], compress)
 		body = appendString(body, lp, compress)
+		nodes++
+	}
+	if validLayout(st.Nodes, st.Entries) {
+		for _, n := range st.Nodes {
+			lp = appendLayoutNode(lp[:0], n)
+			addNode(n.Entries[0].ID)
+		}
+	} else {
+		for i := 0; i < len(st.Entries); {
+			master := st.Entries[i].ID
+			lp, i = appendStreamNode(lp[:0], st.Entries, i)
+			addNode(master)
+		}
 	}
 	dst = appendLen(append(dst, typeStreamListpacks2), uint64(nodes))
 	dst = append(dst, body...)
@@ -75,79 +78,119 @@ func appendRawID(dst []byte, id StreamID) []byte {
 	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(dst, id.Ms), id.Seq)
 }
 
-// validLayout reports whether nodes (live entries per node) describes n
-// entries.
-func validLayout(nodes []int, n int) bool {
+// validLayout reports whether nodes describe entries: every node has
+// entries (with field lists of even length), and the live ones, in order,
+// are entries.
+func validLayout(nodes []StreamNode, entries []StreamEntry) bool {
 	if len(nodes) == 0 {
 		return false
 	}
-	sum := 0
-	for _, k := range nodes {
-		if k <= 0 || k > n {
+	i := 0
+	for _, n := range nodes {
+		if len(n.Entries) == 0 || len(n.Deleted) != len(n.Entries) {
 			return false
 		}
-		sum += k
+		for k, e := range n.Entries {
+			if len(e.Fields)%2 != 0 {
+				return false
+			}
+			if n.Deleted[k] {
+				continue
+			}
+			if i >= len(entries) || entries[i].ID != e.ID {
+				return false
+			}
+			i++
+		}
 	}
-	return sum == n
+	return i == len(entries)
+}
+
+// appendLayoutNode appends the listpack of node n as it is, deleted
+// entries included and flagged.
+func appendLayoutNode(dst []byte, n StreamNode) []byte {
+	first := n.Entries[0]
+	nf := len(first.Fields) / 2
+	live := 0
+	for _, d := range n.Deleted {
+		if !d {
+			live++
+		}
+	}
+	lb := newListpack(dst)
+	lb.addInt(int64(live))
+	lb.addInt(int64(len(n.Entries) - live))
+	lb.addInt(int64(nf))
+	for k := 0; k < nf; k++ {
+		lb.add(first.Fields[2*k])
+	}
+	lb.addInt(0) // end of the master entry
+	for k, e := range n.Entries {
+		appendStreamEntry(&lb, first, e, n.Deleted[k])
+	}
+	return lb.finish()
+}
+
+// appendStreamEntry appends entry e of a node whose master entry is
+// first: its flags, ID deltas, fields (only the values when it has the
+// master's field names) and element count.
+func appendStreamEntry(lb *lpBuilder, first, e StreamEntry, deleted bool) {
+	nf := len(first.Fields) / 2
+	same := len(e.Fields) == 2*nf
+	for k := 0; same && k < nf; k++ {
+		same = bytes.Equal(e.Fields[2*k], first.Fields[2*k])
+	}
+	flags := int64(0)
+	if same {
+		flags = streamFlagSameFields
+	}
+	if deleted {
+		flags |= streamFlagDeleted
+	}
+	lb.addInt(flags)
+	lb.addInt(int64(e.ID.Ms - first.ID.Ms))
+	lb.addInt(int64(e.ID.Seq - first.ID.Seq))
+	if same {
+		for k := 0; k < nf; k++ {
+			lb.add(e.Fields[2*k+1])
+		}
+		lb.addInt(int64(nf + 3))
+		return
+	}
+	lb.addInt(int64(len(e.Fields) / 2))
+	for _, f := range e.Fields {
+		lb.add(f)
+	}
+	lb.addInt(int64(len(e.Fields) + 4))
 }
 
 // appendStreamNode appends the listpack of the node starting at
-// entries[i] and returns where the next node starts: after want entries,
-// or (want 0) where Redis's default node limits close it. The master
-// entry takes the first entry's field names; entries with the same names
-// store only their values.
-func appendStreamNode(dst []byte, entries []StreamEntry, i, want int) ([]byte, int) {
+// entries[i], closed where Redis's default node limits close it, and
+// returns where the next node starts. The master entry takes the first
+// entry's field names; entries with the same names store only their
+// values.
+func appendStreamNode(dst []byte, entries []StreamEntry, i int) ([]byte, int) {
 	first := entries[i]
-	master := first.ID
 	nf := len(first.Fields) / 2
 	lb := newListpack(dst)
-	lb.addInt(int64(want)) // live count; without want set below: at most 100, so always one byte
-	lb.addInt(0)           // deleted count
+	lb.addInt(0) // live count, set below: at most 100, so always one byte
+	lb.addInt(0) // deleted count
 	lb.addInt(int64(nf))
 	for k := 0; k < nf; k++ {
 		lb.add(first.Fields[2*k])
 	}
 	lb.addInt(0) // end of the master entry
 	live := 0
-	limit := streamNodeMaxEntries
-	if want > 0 {
-		limit = want
-	}
-	for ; i < len(entries) && live < limit; i++ {
-		e := entries[i]
+	for ; i < len(entries) && live < streamNodeMaxEntries; i++ {
 		mark, markCount := len(lb.b), lb.count
-		same := len(e.Fields) == 2*nf
-		for k := 0; same && k < nf; k++ {
-			same = bytes.Equal(e.Fields[2*k], first.Fields[2*k])
-		}
-		flags := int64(0)
-		if same {
-			flags = streamFlagSameFields
-		}
-		lb.addInt(flags)
-		lb.addInt(int64(e.ID.Ms - master.Ms))
-		lb.addInt(int64(e.ID.Seq - master.Seq))
-		if same {
-			for k := 0; k < nf; k++ {
-				lb.add(e.Fields[2*k+1])
-			}
-			lb.addInt(int64(nf + 3))
-		} else {
-			lb.addInt(int64(len(e.Fields) / 2))
-			for _, f := range e.Fields {
-				lb.add(f)
-			}
-			lb.addInt(int64(len(e.Fields) + 4))
-		}
-		if want == 0 && live > 0 && lb.size() > streamNodeMaxBytes {
+		appendStreamEntry(&lb, first, entries[i], false)
+		if live > 0 && lb.size() > streamNodeMaxBytes {
 			lb.b, lb.count = lb.b[:mark], markCount
 			break
 		}
 		live++
 	}
-	if want == 0 {
-		lb.b[lb.start+lpHeaderSize] = byte(live)
-	}
+	lb.b[lb.start+lpHeaderSize] = byte(live)
 	return lb.finish(), i
 }
 

@@ -69,11 +69,18 @@ type Stream struct {
 	MaxDeletedID StreamID      // max-deleted-entry-id
 	EntriesAdded uint64        // entries-added
 	Groups       []StreamGroup
-	// Nodes is the number of live entries in each listpack node, in
-	// order: as read from a file, or a server's own layout to write (the
-	// writer then keeps it; nil or inconsistent, it cuts nodes by Redis's
-	// default limits).
-	Nodes []int
+	// Nodes is the listpack layout when it is known: each node's entries
+	// in order, deleted ones included and flagged. The reader fills it; a
+	// writer given a layout that agrees with Entries keeps it, as Redis
+	// keeps a loaded stream's listpacks, and otherwise cuts nodes by
+	// Redis's default limits.
+	Nodes []StreamNode
+}
+
+// StreamNode is one listpack node of a stream.
+type StreamNode struct {
+	Entries []StreamEntry
+	Deleted []bool // parallel to Entries
 }
 
 // StreamEntry is one stream entry; Fields holds field, value, field,

@@ -17,11 +17,21 @@ func streamValue(s *stream.Stream) *rdb.Stream {
 		FirstID:      rdb.StreamID(s.FirstID),
 		MaxDeletedID: rdb.StreamID(s.MaxDeletedID),
 		EntriesAdded: s.EntriesAdded,
-		Nodes:        s.NodeSizes(),
+		Nodes:        make([]rdb.StreamNode, 0, s.Nodes()),
 	}
-	s.Each(func(e *stream.Entry) bool {
-		v.Entries = append(v.Entries, rdb.StreamEntry{ID: rdb.StreamID(e.ID), Fields: e.Fields})
-		return true
+	// The nodes as they are, deleted entries included, as Redis saves its
+	// listpacks: a reload then trims and counts nodes as Redis does.
+	s.Layout(func(first bool, e *stream.Entry, deleted bool) {
+		if first {
+			v.Nodes = append(v.Nodes, rdb.StreamNode{})
+		}
+		n := &v.Nodes[len(v.Nodes)-1]
+		re := rdb.StreamEntry{ID: rdb.StreamID(e.ID), Fields: e.Fields}
+		n.Entries = append(n.Entries, re)
+		n.Deleted = append(n.Deleted, deleted)
+		if !deleted {
+			v.Entries = append(v.Entries, re)
+		}
 	})
 	for _, g := range s.Groups() {
 		rg := rdb.StreamGroup{Name: g.Name, LastID: rdb.StreamID(g.LastID), EntriesRead: g.EntriesRead}
@@ -42,6 +52,30 @@ func streamValue(s *stream.Stream) *rdb.Stream {
 	return v
 }
 
+// layoutOf reports whether v's node layout can be loaded as it is: nodes
+// in master-ID order, each with entries, whose live entries are v's.
+func layoutOf(v *rdb.Stream) bool {
+	i := 0
+	for j, n := range v.Nodes {
+		if len(n.Entries) == 0 || len(n.Deleted) != len(n.Entries) {
+			return false
+		}
+		if j > 0 && !v.Nodes[j-1].Entries[0].ID.Less(n.Entries[0].ID) {
+			return false
+		}
+		for k, e := range n.Entries {
+			if n.Deleted[k] {
+				continue
+			}
+			if i >= len(v.Entries) || v.Entries[i].ID != e.ID {
+				return false
+			}
+			i++
+		}
+	}
+	return len(v.Nodes) > 0 && i == len(v.Entries)
+}
+
 // streamObject rebuilds a stream from rdb's form, with the node layout
 // the file had (as Redis keeps a loaded stream's listpacks), or cut by the
 // given limits when the layout is unknown.
@@ -50,30 +84,19 @@ func streamObject(v *rdb.Stream, lim stream.Limits) (*stream.Stream, error) {
 		return nil, fmt.Errorf("stream value without a stream")
 	}
 	s := stream.New()
-	layout := v.Nodes
-	sum := 0
-	for _, k := range layout {
-		sum += k
-	}
-	if sum != len(v.Entries) {
-		layout = nil
-	}
-	node, left := 0, 0
-	for _, e := range v.Entries {
-		var err error
-		if layout == nil {
-			err = s.Add(stream.ID(e.ID), e.Fields, lim)
-		} else {
-			fresh := left == 0
-			if fresh {
-				left = layout[node]
-				node++
+	if layoutOf(v) {
+		for _, n := range v.Nodes {
+			for k, e := range n.Entries {
+				if err := s.AddLoaded(stream.ID(e.ID), e.Fields, k == 0, n.Deleted[k]); err != nil {
+					return nil, fmt.Errorf("stream entry %d-%d: %w", e.ID.Ms, e.ID.Seq, err)
+				}
 			}
-			left--
-			err = s.AddLoaded(stream.ID(e.ID), e.Fields, fresh)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("stream entry %d-%d: %w", e.ID.Ms, e.ID.Seq, err)
+	} else {
+		for _, e := range v.Entries {
+			if err := s.Add(stream.ID(e.ID), e.Fields, lim); err != nil {
+				return nil, fmt.Errorf("stream entry %d-%d: %w", e.ID.Ms, e.ID.Seq, err)
+			}
 		}
 	}
 	if uint64(len(v.Entries)) != v.Length {

@@ -116,7 +116,15 @@ func deepCopy(v *rdb.Value) *rdb.Value {
 		for _, e := range v.Stream.Entries {
 			st.Entries = append(st.Entries, rdb.StreamEntry{ID: e.ID, Fields: clone2(e.Fields)})
 		}
-		st.Nodes = append([]int(nil), v.Stream.Nodes...)
+		st.Nodes = nil
+		for _, n := range v.Stream.Nodes {
+			var nn rdb.StreamNode
+			for _, e := range n.Entries {
+				nn.Entries = append(nn.Entries, rdb.StreamEntry{ID: e.ID, Fields: clone2(e.Fields)})
+			}
+			nn.Deleted = append([]bool(nil), n.Deleted...)
+			st.Nodes = append(st.Nodes, nn)
+		}
 		st.Groups = nil
 		for _, g := range v.Stream.Groups {
 			ng := g

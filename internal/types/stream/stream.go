@@ -254,17 +254,19 @@ func (s *Stream) ResolveID(ms uint64) (ID, bool) {
 // Add appends an entry with id (which must be above LastID) and the
 // field/value pairs (copied).
 func (s *Stream) Add(id ID, fields [][]byte, lim Limits) error {
-	return s.add(id, fields, lim, byLimits)
+	return s.add(id, fields, lim, byLimits, false)
 }
 
 // AddLoaded is Add for a snapshot being loaded with its node layout: the
 // entry starts a new node when newNode is set and joins the last node
-// otherwise, whatever the limits.
-func (s *Stream) AddLoaded(id ID, fields [][]byte, newNode bool) error {
+// otherwise, whatever the limits. A deleted entry takes its place in the
+// node, flagged, as in the listpack it came from (it counts in neither
+// the length nor the last ID).
+func (s *Stream) AddLoaded(id ID, fields [][]byte, newNode, deleted bool) error {
 	if newNode || len(s.nodes) == 0 {
-		return s.add(id, fields, Limits{}, freshNode)
+		return s.add(id, fields, Limits{}, freshNode, deleted)
 	}
-	return s.add(id, fields, Limits{}, lastNode)
+	return s.add(id, fields, Limits{}, lastNode, deleted)
 }
 
 // Node placement for add.
@@ -274,17 +276,21 @@ const (
 	lastNode
 )
 
-// NodeSizes returns the number of live entries of each node, in order.
-func (s *Stream) NodeSizes() []int {
-	out := make([]int, len(s.nodes))
-	for i, n := range s.nodes {
-		out[i] = int(n.live)
+// Layout calls fn for every entry of every node in order, deleted ones
+// included (snapshots keep nodes as they are, as Redis's do); first marks
+// a node's first entry. e aliases the stream.
+func (s *Stream) Layout(fn func(first bool, e *Entry, deleted bool)) {
+	for _, n := range s.nodes {
+		for off := 0; off < len(n.buf); {
+			r := n.at(off)
+			fn(off == 0, n.entry(r), r.deleted())
+			off = r.next
+		}
 	}
-	return out
 }
 
-func (s *Stream) add(id ID, fields [][]byte, lim Limits, place int) error {
-	if !s.LastID.Less(id) {
+func (s *Stream) add(id ID, fields [][]byte, lim Limits, place int, deleted bool) error {
+	if !deleted && !s.LastID.Less(id) {
 		return ErrIDTooSmall
 	}
 	var total int64
@@ -324,12 +330,11 @@ func (s *Stream) add(id ID, fields [][]byte, lim Limits, place int) error {
 		for i := 0; i < len(fields); i += 2 {
 			n.fields = append(n.fields, append([]byte(nil), fields[i]...))
 		}
-		n.bytes += lpIntSize(1) + lpIntSize(0) + lpIntSize(int64(len(n.fields)))
+		n.bytes += lpIntSize(0) + lpIntSize(0) + lpIntSize(int64(len(n.fields)))
 		for _, f := range n.fields {
 			n.bytes += lpStrSize(f)
 		}
 		n.bytes += lpIntSize(0)
-		n.live = 1
 		// Nodes are ordered by master ID, as Redis's radix tree orders
 		// them: after an XSETID below deleted entries a new node can sort
 		// before the last one.
@@ -339,12 +344,18 @@ func (s *Stream) add(id ID, fields [][]byte, lim Limits, place int) error {
 		}
 		s.nodes = slices.Insert(s.nodes, i, n)
 	} else {
-		n.bytes += lpIntSize(n.live+1) - lpIntSize(n.live)
-		n.live++
 		same = n.sameFields(fields)
 	}
 	n.bytes += entrySize(n, id, fields, same)
 	n.append(id, fields, same)
+	if deleted {
+		n.bytes += lpIntSize(n.deleted+1) - lpIntSize(n.deleted)
+		n.deleted++
+		n.buf[n.lastAt] |= flagDeleted
+		return nil
+	}
+	n.bytes += lpIntSize(n.live+1) - lpIntSize(n.live)
+	n.live++
 	s.length++
 	s.EntriesAdded++
 	s.appends++
