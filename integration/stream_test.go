@@ -66,6 +66,12 @@ func TestDiffStreamBlockedXRead(t *testing.T) {
 	diffDo(t, w, "RENAME", "other", "s")
 	diffRead(t, a)
 
+	// A timeout past the end of time waits for ever, as in Redis 7.0.
+	diffSend(t, a, "XREAD", "BLOCK", "9223372036854775807", "STREAMS", "s", "$")
+	diffNoReply(t, a, quiet)
+	diffDo(t, w, "XADD", "s", "9-2", "f", "v")
+	diffRead(t, a)
+
 	// RESP3 waiters get a map.
 	diffDoMode(t, a, "~any", "HELLO", "3")
 	diffSend(t, a, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
