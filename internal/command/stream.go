@@ -694,14 +694,14 @@ func (c *Ctx) xread(xreadgroup bool) {
 	// Redis wakes stream readers when an XADD (or a new value) lands on the
 	// key, not on other changes (XSETID, XDEL, XTRIM): what the key held
 	// when the wait began tells which happened.
-	was := make([]*stream.Stream, len(keys))
+	serial := make([]uint64, len(keys))
 	appends := make([]uint64, len(keys))
 	for i, k := range keys {
 		if _, s, _ := c.getStream(k, false); s != nil {
-			was[i], appends[i] = s, s.Appends()
+			serial[i], appends[i] = s.Serial(), s.Appends()
 		}
 	}
-	added := func(i int, s *stream.Stream) bool { return s != was[i] || s.Appends() != appends[i] }
+	added := func(i int, s *stream.Stream) bool { return s.Serial() != serial[i] || s.Appends() != appends[i] }
 	c.block(keys, a.deadline, func(c *Ctx, key []byte) bool {
 		i := 0
 		for i < len(keys) && string(keys[i]) != string(key) {

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/enclavekv/enclavekv/internal/keyspace"
 )
@@ -174,12 +175,20 @@ type Stream struct {
 	EntriesAdded uint64
 	groups       []*Group // sorted by name
 	appends      uint64   // entries appended to this value (not persisted)
+	serial       uint64
 }
 
 var _ keyspace.Object = (*Stream)(nil)
 
 // New returns an empty stream.
-func New() *Stream { return &Stream{} }
+func New() *Stream { return &Stream{serial: serials.Add(1)} }
+
+// serials numbers stream values, so that a blocked reader can tell the
+// value it waited on from one that replaced it without holding on to it.
+var serials atomic.Uint64
+
+// Serial identifies this value among all streams made since start.
+func (s *Stream) Serial() uint64 { return s.serial }
 
 // Kind implements keyspace.Object.
 func (s *Stream) Kind() keyspace.Kind { return keyspace.KindStream }
@@ -200,6 +209,7 @@ func (s *Stream) Nodes() int { return len(s.nodes) }
 // Clone implements keyspace.Object: a deep copy, groups included.
 func (s *Stream) Clone() keyspace.Object {
 	c := *s
+	c.serial = serials.Add(1)
 	c.nodes = make([]*node, len(s.nodes))
 	for i, n := range s.nodes {
 		c.nodes[i] = n.clone()
@@ -219,8 +229,8 @@ func cloneBytes(in [][]byte) [][]byte {
 	return out
 }
 
-// ErrIDTooSmall is XADD's ID at or below the last one; ErrExhausted that
-// no ID is left; ErrTooLarge elements beyond a listpack's capacity.
+// ErrIDTooSmall is an ID at or below the last one; ErrTooLarge elements
+// beyond a listpack's capacity.
 type addError string
 
 func (e addError) Error() string { return string(e) }
@@ -387,7 +397,9 @@ func entrySize(n *node, id ID, fields [][]byte, same bool) int64 {
 	return size + lpIntSize(count)
 }
 
-// Listpack element sizes, as Redis's listpack encodes them.
+// Listpack element sizes, as Redis's listpack encodes them. internal/rdb
+// has the same arithmetic for the listpacks it writes; it imports nothing
+// of ours (a rule of the design), so the two cannot share one copy.
 const lpHeader = 6 + 1 // total bytes and count, and the end byte
 
 func lpBacklen(l int64) int64 {
